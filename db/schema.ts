@@ -1,0 +1,342 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+// ---------------------------------------------------------------- identity
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').$type<UserRole>().notNull().default('member'),
+  createdAt: createdAt(),
+});
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    name: text('name').notNull(),
+    // sha256 of the secret: a leaked database does not leak usable tokens.
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------- pipelines
+
+export const projects = pgTable('projects', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  key: text('key').notNull().unique(),
+  title: text('title').notNull(),
+  createdAt: createdAt(),
+});
+
+export const pipelines = pgTable(
+  'pipelines',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    name: text('name').notNull(),
+    title: text('title').notNull(),
+    currentVersionId: uuid('current_version_id'),
+    sourceFile: text('source_file'),
+    // Run numbers are per pipeline and never reused: taken from this counter
+    // under the pipeline's row lock.
+    lastRunNumber: integer('last_run_number').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('pipelines_project_name_idx').on(t.projectId, t.name)],
+);
+
+export const pipelineVersions = pgTable(
+  'pipeline_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id),
+    contentHash: text('content_hash').notNull(),
+    structureHash: text('structure_hash').notNull(),
+    definition: jsonb('definition').$type<PipelineDefinitionJson>().notNull(),
+    source: text('source').notNull(),
+    sourceFile: text('source_file').notNull(),
+    baseDir: text('base_dir').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('pipeline_versions_hash_idx').on(t.pipelineId, t.contentHash)],
+);
+
+export const pipelineLoadErrors = pgTable('pipeline_load_errors', {
+  file: text('file').primaryKey(),
+  line: integer('line'),
+  message: text('message').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+// ---------------------------------------------------------------- runs
+
+export const runs = pgTable(
+  'runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    pipelineId: uuid('pipeline_id')
+      .notNull()
+      .references(() => pipelines.id),
+    pipelineVersionId: uuid('pipeline_version_id')
+      .notNull()
+      .references(() => pipelineVersions.id),
+    number: integer('number').notNull(),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+    trigger: text('trigger').$type<RunTrigger>().notNull(),
+    triggeredBy: uuid('triggered_by').references(() => users.id),
+    gitCommit: text('git_commit'),
+    gitBranch: text('git_branch'),
+    gitMessage: text('git_message'),
+    environment: text('environment'),
+    attempt: integer('attempt').notNull().default(1),
+    status: text('status').$type<RunStatus>().notNull().default('queued'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('runs_pipeline_number_idx').on(t.pipelineId, t.number),
+    index('runs_pipeline_created_idx').on(t.pipelineId, t.createdAt.desc(), t.id.desc()),
+    index('runs_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id.desc()),
+    index('runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('runs_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+export const workItems = pgTable(
+  'work_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
+    key: text('key').notNull(),
+    position: integer('position').notNull(),
+    needs: text('needs').array().notNull().default(sql`'{}'::text[]`),
+    status: text('status').$type<ItemStatus>().notNull().default('pending'),
+    latestAttemptId: uuid('latest_attempt_id'),
+    attemptCount: integer('attempt_count').notNull().default(0),
+    // Who asked for the next attempt of a pending item (a retry or replay
+    // upstream), so the attempt created when it becomes ready records them.
+    requestedBy: uuid('requested_by').references(() => users.id),
+    requestedReason: text('requested_reason'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('work_items_run_key_idx').on(t.runId, t.key)],
+);
+
+export const attempts = pgTable(
+  'attempts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workItemId: uuid('work_item_id')
+      .notNull()
+      .references(() => workItems.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
+    number: integer('number').notNull(),
+    kind: text('kind').$type<AttemptKind>().notNull(),
+    status: text('status').$type<AttemptStatus>().notNull().default('queued'),
+    inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull().default({}),
+    inputOverrides: jsonb('input_overrides').$type<Record<string, unknown>>(),
+    inputDiff: jsonb('input_diff').$type<InputChange[]>(),
+    reason: text('reason'),
+    outputs: jsonb('outputs').$type<Record<string, unknown>>(),
+    error: jsonb('error').$type<AttemptError>(),
+    triggeredBy: uuid('triggered_by').references(() => users.id),
+    retryOf: uuid('retry_of'),
+    runAttempt: integer('run_attempt').notNull(),
+    workerId: text('worker_id'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    // Automatic retries wait out their backoff: not claimable before this.
+    availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('attempts_item_number_idx').on(t.workItemId, t.number),
+    index('attempts_run_idx').on(t.runId),
+    index('attempts_retry_of_idx').on(t.retryOf),
+    index('attempts_queue_idx')
+      .on(t.availableAt, t.createdAt)
+      .where(sql`${t.status} = 'queued'`),
+    index('attempts_lease_idx')
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'running'`),
+  ],
+);
+
+export const logChunks = pgTable(
+  'log_chunks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    attemptId: uuid('attempt_id')
+      .notNull()
+      .references(() => attempts.id),
+    seq: integer('seq').notNull(),
+    stream: text('stream').$type<LogStream>().notNull(),
+    text: text('text').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('log_chunks_attempt_seq_idx').on(t.attemptId, t.seq)],
+);
+
+// ---------------------------------------------------------------- deployments
+
+export const environments = pgTable(
+  'environments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    name: text('name').notNull(),
+    protection: jsonb('protection').$type<{ requiredRole?: UserRole }>().notNull().default({}),
+    lastVersion: integer('last_version').notNull().default(0),
+    activeDeploymentId: uuid('active_deployment_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('environments_project_name_idx').on(t.projectId, t.name)],
+);
+
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    environmentId: uuid('environment_id')
+      .notNull()
+      .references(() => environments.id),
+    version: integer('version').notNull(),
+    status: text('status').notNull(),
+    trigger: text('trigger').notNull(),
+    triggeredBy: uuid('triggered_by').references(() => users.id),
+    gitCommit: text('git_commit'),
+    gitBranch: text('git_branch'),
+    gitMessage: text('git_message'),
+    runId: uuid('run_id').references(() => runs.id),
+    attemptId: uuid('attempt_id').references(() => attempts.id),
+    retryOf: uuid('retry_of'),
+    rollbackFrom: uuid('rollback_from'),
+    errorMessage: text('error_message'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('deployments_env_version_idx').on(t.environmentId, t.version),
+    index('deployments_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id.desc()),
+    index('deployments_env_created_idx').on(t.environmentId, t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+// ---------------------------------------------------------------- history
+
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    type: text('type').notNull(),
+    projectId: uuid('project_id'),
+    runId: uuid('run_id'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_run_idx').on(t.runId, t.id), index('events_created_idx').on(t.createdAt)],
+);
+
+export const auditEntries = pgTable(
+  'audit_entries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actorId: uuid('actor_id').references(() => users.id),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    reason: text('reason'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('audit_created_idx').on(t.createdAt.desc(), t.id.desc()),
+    index('audit_target_idx').on(t.targetType, t.targetId, t.createdAt.desc()),
+  ],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    responseStatus: integer('response_status').notNull(),
+    responseBody: jsonb('response_body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+// ---------------------------------------------------------------- value types
+
+export type UserRole = 'admin' | 'member';
+export type RunTrigger = 'manual' | 'api' | 'retry' | 'redeploy' | 'rollback' | 'schedule';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type ItemStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
+export type AttemptStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
+export type AttemptKind = 'initial' | 'auto_retry' | 'retry' | 'replay' | 'rerun';
+export type LogStream = 'stdout' | 'stderr' | 'system';
+export type ErrorClassification = 'exit_code' | 'timeout' | 'lost' | 'cancelled' | 'spawn' | 'outputs' | 'inputs';
+export interface AttemptError {
+  message: string;
+  exit_code: number | null;
+  classification: ErrorClassification;
+}
+export interface InputChange {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+/** The parsed YAML as stored with each version; see lib/pipelines/definition.ts. */
+export type PipelineDefinitionJson = Record<string, unknown>;

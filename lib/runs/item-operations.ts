@@ -1,0 +1,172 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db, Tx } from '@/db/client';
+import { workItems } from '@/db/schema';
+import type { Actor } from '../actor';
+import { recordAudit } from '../audit';
+import { assertCan, type Action } from '../auth/permissions';
+import { DomainError, notFound } from '../errors';
+import { transact, type EventSink } from '../events';
+import { descendants } from '../pipelines/definition';
+import { validateAgainstSchema } from '../validation';
+import { advanceRun } from './advance';
+import { runInProgressError } from './guards';
+import { loadRunGraph, lockRun, type AttemptRow, type RunGraph } from './load';
+import { isFinishedRun, RETRYABLE_ITEM } from './state';
+import { createAttempt, diffInputs, setItemStatus, setRunStatus } from './transitions';
+
+interface ItemContext {
+  tx: Tx;
+  sink: EventSink;
+  graph: RunGraph;
+  item: RunGraph['items'][number];
+  previous: AttemptRow | undefined;
+}
+
+async function withLockedItem<T>(
+  db: Db,
+  actor: Actor,
+  action: Action,
+  runId: string,
+  itemId: string,
+  work: (ctx: ItemContext) => Promise<T>,
+): Promise<T> {
+  return transact(db, async (tx, sink) => {
+    const run = await lockRun(tx, runId);
+    assertCan(actor, action, { projectId: run.projectId });
+    const [exists] = await tx
+      .select({ id: workItems.id })
+      .from(workItems)
+      .where(and(eq(workItems.id, itemId), eq(workItems.runId, runId)));
+    if (!exists) throw notFound('Step');
+    const graph = await loadRunGraph(tx, run);
+    const item = graph.items.find((i) => i.id === itemId)!;
+    return work({ tx, sink, graph, item, previous: graph.latest.get(item.id) });
+  });
+}
+
+/** Sends every item downstream of `key` back to pending, to re-run once it has new outputs. */
+async function resetDownstream(ctx: ItemContext, actor: Actor, reason: string | null) {
+  const below = descendants(ctx.graph.definition.steps, ctx.item.key);
+  for (const item of ctx.graph.items) {
+    if (below.has(item.key)) {
+      await setItemStatus(ctx.tx, ctx.sink, ctx.graph.run, item, 'pending', {
+        requestedBy: actor.userId,
+        requestedReason: reason,
+      });
+    }
+  }
+  return [...below];
+}
+
+async function bumpRunAttempt(ctx: ItemContext) {
+  const { run } = ctx.graph;
+  await setRunStatus(ctx.tx, ctx.sink, run, 'running', { attempt: run.attempt + 1 });
+}
+
+/** Retries one failed (or cancelled) step with its frozen inputs; skipped steps below it go back to pending. */
+export async function retryItem(
+  db: Db,
+  actor: Actor,
+  runId: string,
+  itemId: string,
+  options: { reason?: string | null } = {},
+): Promise<AttemptRow> {
+  return withLockedItem(db, actor, 'run.retry', runId, itemId, async (ctx) => {
+    const { item, previous, graph } = ctx;
+    if (item.status === 'queued' || item.status === 'running') {
+      throw await runInProgressError(ctx.tx, graph.run);
+    }
+    if (!RETRYABLE_ITEM.includes(item.status) || !previous) {
+      throw new DomainError(
+        'wrong_state',
+        item.status === 'succeeded'
+          ? `Step "${item.key}" succeeded; replay it to run it again.`
+          : `Step "${item.key}" is ${item.status}; only failed or cancelled steps can be retried.`,
+      );
+    }
+    const reason = options.reason?.trim() || null;
+    if (graph.run.status !== 'running') await bumpRunAttempt(ctx);
+    const attempt = await createAttempt(ctx.tx, ctx.sink, graph.run, item, {
+      kind: 'retry',
+      inputs: previous.inputs,
+      triggeredBy: actor.userId,
+      reason,
+      retryOf: previous.id,
+    });
+    await setItemStatus(ctx.tx, ctx.sink, graph.run, item, 'queued');
+    const below = descendants(graph.definition.steps, item.key);
+    for (const other of graph.items) {
+      if (below.has(other.key) && other.status === 'skipped') {
+        await setItemStatus(ctx.tx, ctx.sink, graph.run, other, 'pending', {
+          requestedBy: actor.userId,
+          requestedReason: reason,
+        });
+      }
+    }
+    await recordAudit(ctx.tx, actor, {
+      action: 'item.retry',
+      targetType: 'run',
+      targetId: graph.run.id,
+      reason,
+      details: { item: item.key, attempt: attempt.number, run_attempt: graph.run.attempt },
+    });
+    await advanceRun(ctx.tx, ctx.sink, graph.run);
+    return attempt;
+  });
+}
+
+export interface ReplayOptions {
+  /** The full inputs to run with; omitted means the last attempt's inputs. */
+  inputs?: Record<string, unknown>;
+  reason?: string | null;
+}
+
+/**
+ * Replays one finished step of a finished run, optionally with edited inputs
+ * (validated against the step's inputSchema: 422 with every error). Every step
+ * downstream re-runs with inputs re-resolved from the new outputs; upstream is
+ * untouched.
+ */
+export async function replayItem(
+  db: Db,
+  actor: Actor,
+  runId: string,
+  itemId: string,
+  options: ReplayOptions = {},
+): Promise<AttemptRow> {
+  return withLockedItem(db, actor, 'run.replay', runId, itemId, async (ctx) => {
+    const { item, previous, graph } = ctx;
+    if (!isFinishedRun(graph.run.status)) throw await runInProgressError(ctx.tx, graph.run);
+    if (!previous) {
+      throw new DomainError('wrong_state', `Step "${item.key}" never ran (${item.status}); retry the run instead.`);
+    }
+    const step = graph.steps.get(item.key)!;
+    const inputs = options.inputs ?? previous.inputs;
+    const problems = validateAgainstSchema(step.inputSchema, inputs);
+    if (problems.length) {
+      throw new DomainError('invalid_inputs', `The inputs do not match the inputSchema of "${item.key}".`, problems);
+    }
+    const reason = options.reason?.trim() || null;
+    await bumpRunAttempt(ctx);
+    const attempt = await createAttempt(ctx.tx, ctx.sink, graph.run, item, {
+      kind: 'replay',
+      inputs,
+      inputOverrides: options.inputs ?? null,
+      inputDiff: diffInputs(previous.inputs, inputs),
+      triggeredBy: actor.userId,
+      reason,
+      retryOf: previous.id,
+    });
+    await setItemStatus(ctx.tx, ctx.sink, graph.run, item, 'queued');
+    const rerun = await resetDownstream(ctx, actor, reason);
+    await recordAudit(ctx.tx, actor, {
+      action: 'item.replay',
+      targetType: 'run',
+      targetId: graph.run.id,
+      reason,
+      details: { item: item.key, attempt: attempt.number, run_attempt: graph.run.attempt, rerun, diff: attempt.inputDiff },
+    });
+    await advanceRun(ctx.tx, ctx.sink, graph.run);
+    return attempt;
+  });
+}

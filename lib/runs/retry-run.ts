@@ -1,0 +1,74 @@
+import type { Db } from '@/db/client';
+import type { Actor } from '../actor';
+import { recordAudit } from '../audit';
+import { assertCan } from '../auth/permissions';
+import { DomainError } from '../errors';
+import { transact } from '../events';
+import { advanceRun } from './advance';
+import { runInProgressError } from './guards';
+import { loadRunGraph, lockRun, type RunRow } from './load';
+import { RETRYABLE_ITEM } from './state';
+import { createAttempt, setItemStatus, setRunStatus } from './transitions';
+
+export interface RetryOptions {
+  reason?: string | null;
+  /**
+   * The run attempt the caller saw when it decided to retry (the dialog's
+   * preview). When the run has moved on since, the retry is refused (409)
+   * rather than acting on a plan the person never saw.
+   */
+  expectedAttempt?: number;
+}
+
+/**
+ * Retries a failed or cancelled run: failed items get a new attempt with the
+ * same frozen inputs, skipped ones go back to pending, succeeded ones are kept
+ * and their outputs reused. Concurrent callers take turns on the run lock; the
+ * first moves the run to running, so every later one gets 409.
+ */
+export async function retryRun(db: Db, actor: Actor, runId: string, options: RetryOptions = {}): Promise<RunRow> {
+  return transact(db, async (tx, sink) => {
+    const run = await lockRun(tx, runId);
+    assertCan(actor, 'run.retry', { projectId: run.projectId });
+    if (run.status === 'queued' || run.status === 'running') throw await runInProgressError(tx, run);
+    if (options.expectedAttempt !== undefined && options.expectedAttempt !== run.attempt) {
+      throw new DomainError('conflict', `Run #${run.number} changed since you looked (now attempt ${run.attempt}).`, {
+        run_status: run.status,
+        run_attempt: run.attempt,
+      });
+    }
+    if (run.status === 'succeeded') {
+      throw new DomainError('wrong_state', `Run #${run.number} succeeded; there is nothing to retry. Replay a step instead.`);
+    }
+    const graph = await loadRunGraph(tx, run);
+    const reason = options.reason?.trim() || null;
+    await setRunStatus(tx, sink, run, 'running', { attempt: run.attempt + 1 });
+
+    const retried: string[] = [];
+    for (const item of graph.items) {
+      const previous = graph.latest.get(item.id);
+      if (RETRYABLE_ITEM.includes(item.status) && previous) {
+        await createAttempt(tx, sink, run, item, {
+          kind: 'retry',
+          inputs: previous.inputs,
+          triggeredBy: actor.userId,
+          reason,
+          retryOf: previous.id,
+        });
+        await setItemStatus(tx, sink, run, item, 'queued');
+        retried.push(item.key);
+      } else if (item.status === 'skipped' || (RETRYABLE_ITEM.includes(item.status) && !previous)) {
+        await setItemStatus(tx, sink, run, item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
+      }
+    }
+    await recordAudit(tx, actor, {
+      action: 'run.retry',
+      targetType: 'run',
+      targetId: run.id,
+      reason,
+      details: { run_attempt: run.attempt, retried },
+    });
+    await advanceRun(tx, sink, run);
+    return run;
+  });
+}

@@ -1,0 +1,17 @@
+import type { AttemptStatus, ItemStatus, RunStatus } from '@/db/schema';
+
+export const FINISHED_ATTEMPT: AttemptStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
+export const FINISHED_ITEM: ItemStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped'];
+export const FINISHED_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** Items a retry brings back: they ran and did not succeed. */
+export const RETRYABLE_ITEM: ItemStatus[] = ['failed', 'cancelled'];
+
+export const isFinishedRun = (s: RunStatus) => FINISHED_RUN.includes(s);
+export const isFinishedItem = (s: ItemStatus) => FINISHED_ITEM.includes(s);
+
+/** A run's status once all its items have finished. */
+export function finishedRunStatus(items: { status: ItemStatus }[]): RunStatus {
+  if (items.some((i) => i.status === 'cancelled')) return 'cancelled';
+  if (items.some((i) => i.status === 'failed' || i.status === 'skipped')) return 'failed';
+  return 'succeeded';
+}

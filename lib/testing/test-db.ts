@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase, type Database } from '@/db/client';
+import { users } from '@/db/schema';
+import type { Actor } from '../actor';
+import { hashPassword } from '../auth/passwords';
+import { loadPipelineFiles } from '../pipelines/loader';
+
+/**
+ * A fresh database for one test file: in-memory PGlite by default, or a new
+ * database on the PostgreSQL server named by DATABASE_URL (dropped after).
+ */
+export async function createTestDatabase(): Promise<Database & { drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ dataDir: null });
+    return { ...database, drop: () => database.close() };
+  }
+  const { default: postgres } = await import('postgres');
+  const name = `reprise_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const testUrl = new URL(url);
+  testUrl.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: testUrl.toString() });
+  return {
+    ...database,
+    async drop() {
+      await database.close();
+      const again = postgres(url, { max: 1, onnotice: () => {} });
+      await again.unsafe(`drop database if exists ${name} with (force)`);
+      await again.end();
+    },
+  };
+}
+
+let userCount = 0;
+export async function createTestUser(database: Database, role: 'admin' | 'member' = 'admin'): Promise<Actor> {
+  const email = `user${++userCount}-${randomUUID().slice(0, 6)}@example.test`;
+  const [user] = await database.db
+    .insert(users)
+    .values({ email, name: `Tester ${userCount}`, role, passwordHash: await hashPassword('correct horse battery') })
+    .returning();
+  return { userId: user.id, email: user.email, name: user.name, role: user.role };
+}
+
+/** Writes pipeline files to a temporary folder and loads them. */
+export async function loadTestPipelines(database: Database, files: Record<string, string>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-pipelines-'));
+  for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), content);
+  const report = await loadPipelineFiles(database.db, dir, () => {});
+  return { dir, report };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

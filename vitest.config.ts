@@ -1,0 +1,15 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { alias: { '@': path.resolve(import.meta.dirname) } },
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'e2e/**', '.next/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Each file opens its own database; two at a time suits a 2-core machine.
+    maxWorkers: 2,
+    fileParallelism: true,
+  },
+});
