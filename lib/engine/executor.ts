@@ -73,7 +73,9 @@ export function runStep(step: StepProcess): RunningStep {
           try {
             child = spawn(step.argv[0], step.argv.slice(1), {
               cwd: step.cwd,
-              env,
+              env: env as NodeJS.ProcessEnv,
+              // Its own process group, so a timeout or cancel reaches every
+              // process the step started, not only the first.
               detached: true,
               stdio: ['ignore', 'pipe', 'pipe'],
             });
@@ -81,10 +83,11 @@ export function runStep(step: StepProcess): RunningStep {
             resolve({ code: null, signal: null, spawnError: error as Error });
             return;
           }
-          child.stdout!.setEncoding('utf8').on('data', (text: string) => step.onLog('stdout', text));
-          child.stderr!.setEncoding('utf8').on('data', (text: string) => step.onLog('stderr', text));
-          child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
-          child.once('close', (code, signal) => resolve({ code, signal }));
+          const proc = child;
+          proc.stdout!.setEncoding('utf8').on('data', (text: string) => step.onLog('stdout', text));
+          proc.stderr!.setEncoding('utf8').on('data', (text: string) => step.onLog('stderr', text));
+          proc.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
+          proc.once('close', (code, signal) => resolve({ code, signal }));
         },
       );
       if (killTimer) clearTimeout(killTimer);

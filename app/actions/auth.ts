@@ -1,0 +1,61 @@
+'use server';
+
+import { AuthError } from 'next-auth';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { signIn, signOut } from '@/lib/auth/next-auth';
+import { createFirstAdmin, needsFirstAdmin } from '@/lib/auth/users';
+import { DomainError } from '@/lib/errors';
+import { paths } from '@/lib/paths';
+import { getDb } from '@/lib/server/runtime';
+
+export interface AuthFormState {
+  error?: string;
+  fields?: Record<string, string>;
+}
+
+/** Only same-site paths may be redirected to after sign-in. */
+const safeNext = (next: unknown) =>
+  typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : paths.home();
+
+export async function signInAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const email = String(form.get('email') ?? '');
+  try {
+    await signIn('credentials', {
+      email,
+      password: String(form.get('password') ?? ''),
+      redirectTo: safeNext(form.get('next')),
+    });
+  } catch (error) {
+    if (error instanceof AuthError) return { error: 'That email and password do not match an account.', fields: { email } };
+    throw error; // the redirect after a successful sign-in
+  }
+  return {};
+}
+
+const setupSchema = z.object({
+  name: z.string().trim().min(1, 'Enter your name').max(200),
+  email: z.email('Enter a valid email address'),
+  password: z.string().min(8, 'Use at least 8 characters').max(200),
+});
+
+/** First run: creates the first admin (only while nobody has an account) and signs them in. */
+export async function setupAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
+  const values = { name: String(form.get('name') ?? ''), email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') };
+  const parsed = setupSchema.safeParse(values);
+  if (!parsed.success) return { error: parsed.error.issues[0].message, fields: { name: values.name, email: values.email } };
+  const db = await getDb();
+  if (!(await needsFirstAdmin(db))) redirect(paths.signIn());
+  try {
+    await createFirstAdmin(db, parsed.data);
+  } catch (error) {
+    if (error instanceof DomainError) return { error: error.message, fields: { name: values.name, email: values.email } };
+    throw error;
+  }
+  await signIn('credentials', { email: parsed.data.email, password: parsed.data.password, redirectTo: paths.home() });
+  return {};
+}
+
+export async function signOutAction() {
+  await signOut({ redirectTo: paths.signIn() });
+}

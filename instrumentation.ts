@@ -1,0 +1,16 @@
+/**
+ * Runs once when the server starts: opens the database, applies migrations,
+ * loads the pipelines and (embedded mode) starts the worker, so the first
+ * request finds everything ready and runs progress with no page open.
+ */
+export async function register() {
+  if (process.env.NEXT_RUNTIME !== 'nodejs') return;
+  if (process.env.NEXT_PHASE === 'phase-production-build') return;
+  const { getRuntime } = await import('./lib/server/runtime');
+  try {
+    await getRuntime();
+  } catch (error) {
+    console.error(`[reprise] could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

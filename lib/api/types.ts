@@ -1,0 +1,3 @@
+import type { pipelineLoadErrors } from '@/db/schema';
+
+export type LoadErrorRow = typeof pipelineLoadErrors.$inferSelect;

@@ -1,0 +1,39 @@
+import { redirect } from 'next/navigation';
+import type { Actor } from '../actor';
+import { DomainError } from '../errors';
+import { paths } from '../paths';
+import { getDb } from '../server/runtime';
+import { auth } from './next-auth';
+import { actorForToken } from './tokens';
+import { findActor } from './users';
+
+/** The signed-in user of this request (session cookie), or null. */
+export async function sessionActor(): Promise<Actor | null> {
+  const session = await auth();
+  const userId = session?.user?.id;
+  return userId ? findActor(await getDb(), userId) : null;
+}
+
+/** For pages: the signed-in user, or a redirect to sign-in. */
+export async function requirePageActor(next?: string): Promise<Actor> {
+  const actor = await sessionActor();
+  if (!actor) redirect(paths.signIn(next));
+  return actor;
+}
+
+/** For server actions: the signed-in user, or a 401 refusal. */
+export async function requireActionActor(): Promise<Actor> {
+  const actor = await sessionActor();
+  if (!actor) throw new DomainError('unauthenticated', 'Your session has ended; sign in again.');
+  return actor;
+}
+
+/** For API routes: a Bearer token, else the session cookie. */
+export async function requestActor(request: Request): Promise<Actor | null> {
+  const header = request.headers.get('authorization');
+  if (header) {
+    const match = header.match(/^Bearer\s+(\S+)$/i);
+    return match ? actorForToken(await getDb(), match[1]) : null;
+  }
+  return sessionActor();
+}

@@ -1,0 +1,221 @@
+import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Conn } from '@/db/client';
+import {
+  attempts,
+  logChunks,
+  pipelineLoadErrors,
+  pipelines,
+  pipelineVersions,
+  projects,
+  runs,
+  users,
+  workItems,
+  type RunStatus,
+} from '@/db/schema';
+import { DomainError, notFound } from '../errors';
+import type { PipelineDefinition } from '../pipelines/definition';
+import type { AttemptRow, ItemRow, RunRow } from './load';
+
+/** Reads shaped for the API and the pages; each takes a connection and returns exactly what is shown. */
+
+export async function listPipelines(conn: Conn) {
+  const rows = await conn
+    .select({
+      id: pipelines.id,
+      name: pipelines.name,
+      title: pipelines.title,
+      project: projects.key,
+      projectId: projects.id,
+      sourceFile: pipelines.sourceFile,
+      versionHash: pipelineVersions.contentHash,
+      structureHash: pipelineVersions.structureHash,
+    })
+    .from(pipelines)
+    .innerJoin(projects, eq(projects.id, pipelines.projectId))
+    .leftJoin(pipelineVersions, eq(pipelineVersions.id, pipelines.currentVersionId))
+    .orderBy(asc(projects.key), asc(pipelines.name));
+  const lastRuns = rows.length
+    ? await conn
+        .selectDistinctOn([runs.pipelineId])
+        .from(runs)
+        .where(inArray(runs.pipelineId, rows.map((r) => r.id)))
+        .orderBy(runs.pipelineId, desc(runs.createdAt), desc(runs.id))
+    : [];
+  const lastByPipeline = new Map(lastRuns.map((r) => [r.pipelineId, r]));
+  return rows.map((r) => ({ ...r, lastRun: lastByPipeline.get(r.id) ?? null }));
+}
+export type PipelineSummary = Awaited<ReturnType<typeof listPipelines>>[number];
+
+export async function listLoadErrors(conn: Conn) {
+  return conn.select().from(pipelineLoadErrors).orderBy(asc(pipelineLoadErrors.file));
+}
+
+export async function getPipeline(conn: Conn, pipelineId: string) {
+  if (!isUuid(pipelineId)) throw notFound('Pipeline');
+  const [row] = await conn
+    .select({ pipeline: pipelines, project: projects.key, definition: pipelineVersions.definition, versionHash: pipelineVersions.contentHash })
+    .from(pipelines)
+    .innerJoin(projects, eq(projects.id, pipelines.projectId))
+    .leftJoin(pipelineVersions, eq(pipelineVersions.id, pipelines.currentVersionId))
+    .where(eq(pipelines.id, pipelineId));
+  if (!row) throw notFound('Pipeline');
+  return { ...row.pipeline, project: row.project, versionHash: row.versionHash, definition: row.definition as PipelineDefinition | null };
+}
+
+export interface RunListFilter {
+  pipelineId?: string;
+  status?: RunStatus;
+  environment?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+/** Newest first, keyset-paginated on (created_at, id): stable while new runs arrive. */
+export async function listRuns(conn: Conn, filter: RunListFilter) {
+  const limit = Math.min(Math.max(filter.limit ?? 25, 1), 100);
+  const where: SQL[] = [];
+  if (filter.pipelineId) where.push(eq(runs.pipelineId, filter.pipelineId));
+  if (filter.status) where.push(eq(runs.status, filter.status));
+  if (filter.environment) where.push(eq(runs.environment, filter.environment));
+  const cursor = decodeCursor(filter.cursor);
+  if (cursor) {
+    where.push(sql`(${runs.createdAt}, ${runs.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
+  }
+  const rows = await conn
+    .select({ run: runs, pipelineName: pipelines.name, actorName: users.name, cursorAt: sql<string>`${runs.createdAt}::text` })
+    .from(runs)
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.triggeredBy))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({ ...r.run, pipelineName: r.pipelineName, actorName: r.actorName })),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.run.id) : null,
+  };
+}
+
+// The cursor carries the timestamp at microsecond precision as text, so rows
+// created within the same millisecond are neither skipped nor repeated.
+function encodeCursor(at: string, id: string) {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+function decodeCursor(cursor: string | null | undefined): { at: string; id: string } | null {
+  if (!cursor) return null;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = null;
+  }
+  const [at, id] = Array.isArray(decoded) ? decoded : [];
+  if (typeof at !== 'string' || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d(:\d\d)?$/.test(at) || !isUuid(id)) {
+    throw new DomainError('bad_request', 'The cursor is not one this API gave out; start again without it.');
+  }
+  return { at, id };
+}
+
+export interface RunDetail {
+  run: RunRow;
+  pipeline: { id: string; name: string; title: string; currentVersionHash: string | null; currentStructureHash: string | null };
+  version: { contentHash: string; structureHash: string; definition: PipelineDefinition };
+  triggeredByName: string | null;
+  items: (ItemRow & { latestAttempt: AttemptRow | null })[];
+}
+
+export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail> {
+  if (!isUuid(runId)) throw notFound('Run');
+  const [row] = await conn
+    .select({ run: runs, version: pipelineVersions, pipeline: pipelines, actorName: users.name })
+    .from(runs)
+    .innerJoin(pipelineVersions, eq(pipelineVersions.id, runs.pipelineVersionId))
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.triggeredBy))
+    .where(eq(runs.id, runId));
+  if (!row) throw notFound('Run');
+  const [current] = row.pipeline.currentVersionId
+    ? await conn.select().from(pipelineVersions).where(eq(pipelineVersions.id, row.pipeline.currentVersionId))
+    : [];
+  const items = await conn.select().from(workItems).where(eq(workItems.runId, runId)).orderBy(asc(workItems.position));
+  const latestIds = items.map((i) => i.latestAttemptId).filter((id): id is string => !!id);
+  const latest = latestIds.length ? await conn.select().from(attempts).where(inArray(attempts.id, latestIds)) : [];
+  const byId = new Map(latest.map((a) => [a.id, a]));
+  return {
+    run: row.run,
+    pipeline: {
+      id: row.pipeline.id,
+      name: row.pipeline.name,
+      title: row.pipeline.title,
+      currentVersionHash: current?.contentHash ?? null,
+      currentStructureHash: current?.structureHash ?? null,
+    },
+    version: {
+      contentHash: row.version.contentHash,
+      structureHash: row.version.structureHash,
+      definition: row.version.definition as unknown as PipelineDefinition,
+    },
+    triggeredByName: row.actorName,
+    items: items.map((i) => ({ ...i, latestAttempt: i.latestAttemptId ? (byId.get(i.latestAttemptId) ?? null) : null })),
+  };
+}
+
+export interface AttemptView extends AttemptRow {
+  supersededBy: string | null;
+  triggeredByName: string | null;
+}
+
+/** An item's attempts, oldest first; "superseded by" derived from the later attempt's retry_of. */
+export async function listAttempts(conn: Conn, runId: string, itemId: string): Promise<{ item: ItemRow; attempts: AttemptView[] }> {
+  if (!isUuid(runId) || !isUuid(itemId)) throw notFound('Step');
+  const [item] = await conn
+    .select()
+    .from(workItems)
+    .where(and(eq(workItems.id, itemId), eq(workItems.runId, runId)));
+  if (!item) throw notFound('Step');
+  const rows = await conn
+    .select({ attempt: attempts, name: users.name })
+    .from(attempts)
+    .leftJoin(users, eq(users.id, attempts.triggeredBy))
+    .where(eq(attempts.workItemId, itemId))
+    .orderBy(asc(attempts.number));
+  const replacedBy = new Map(rows.filter((r) => r.attempt.retryOf).map((r) => [r.attempt.retryOf!, r.attempt.id]));
+  return {
+    item,
+    attempts: rows.map((r) => ({ ...r.attempt, supersededBy: replacedBy.get(r.attempt.id) ?? null, triggeredByName: r.name })),
+  };
+}
+
+export async function findItemByKey(conn: Conn, runId: string, key: string) {
+  if (!isUuid(runId)) throw notFound('Run');
+  const [item] = await conn
+    .select()
+    .from(workItems)
+    .where(and(eq(workItems.runId, runId), eq(workItems.key, key)));
+  if (!item) throw notFound('Step');
+  return item;
+}
+
+export async function getAttempt(conn: Conn, attemptId: string) {
+  if (!isUuid(attemptId)) throw notFound('Attempt');
+  const [row] = await conn.select().from(attempts).where(eq(attempts.id, attemptId));
+  if (!row) throw notFound('Attempt');
+  return row;
+}
+
+export async function getLogs(conn: Conn, attemptId: string, after = 0, limit = 1000) {
+  await getAttempt(conn, attemptId);
+  const items = await conn
+    .select({ seq: logChunks.seq, stream: logChunks.stream, text: logChunks.text, at: logChunks.at })
+    .from(logChunks)
+    .where(and(eq(logChunks.attemptId, attemptId), gt(logChunks.seq, after)))
+    .orderBy(asc(logChunks.seq))
+    .limit(limit);
+  return { items, nextAfter: items.length ? items[items.length - 1].seq : after };
+}
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+

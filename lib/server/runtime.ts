@@ -1,0 +1,101 @@
+import { count, eq } from 'drizzle-orm';
+import { openDatabase, type Database } from '@/db/client';
+import { pipelines, runs, users } from '@/db/schema';
+import { ensureBootstrapToken } from '../auth/tokens';
+import { startWorker, workerOptionsFromEnv, type RunningWorker } from '../engine/worker';
+import { EventHub } from '../event-hub';
+import { loadPipelineFiles, pipelinesDir, watchPipelines } from '../pipelines/loader';
+import { triggerRun } from '../runs/trigger-run';
+import { SERVICE_PASSWORD } from '../auth/users';
+
+export interface Runtime {
+  database: Database;
+  hub: EventHub;
+  worker: RunningWorker | null;
+  stop(): Promise<void>;
+}
+
+const GLOBAL_KEY = Symbol.for('reprise.runtime');
+type WithRuntime = typeof globalThis & { [GLOBAL_KEY]?: Promise<Runtime> };
+
+/**
+ * The process-wide runtime: one database handle, one LISTEN connection (the
+ * event hub), the pipeline loader and — in the embedded mode — the worker.
+ * Kept on globalThis because Next.js bundles instrumentation, pages and route
+ * handlers separately and each would otherwise open its own copy.
+ */
+export function getRuntime(): Promise<Runtime> {
+  const g = globalThis as WithRuntime;
+  g[GLOBAL_KEY] ??= startRuntime().catch((error) => {
+    delete g[GLOBAL_KEY];
+    throw error;
+  });
+  return g[GLOBAL_KEY];
+}
+
+export async function getDb() {
+  return (await getRuntime()).database.db;
+}
+
+async function startRuntime(): Promise<Runtime> {
+  const log = (m: string) => console.log(`[reprise] ${m}`);
+  const databaseUrl = process.env.DATABASE_URL || undefined;
+  const database = await openDatabase({ databaseUrl });
+  log(databaseUrl ? 'using PostgreSQL (DATABASE_URL)' : `using the embedded database in ${process.env.REPRISE_DATA_DIR || '.data'}`);
+  const dir = pipelinesDir();
+  await loadPipelineFiles(database.db, dir, log);
+  const stopWatching = watchPipelines(database.db, dir, log);
+  if (process.env.REPRISE_BOOTSTRAP_TOKEN) await ensureBootstrapToken(database.db, process.env.REPRISE_BOOTSTRAP_TOKEN);
+
+  const hub = new EventHub(database);
+  await hub.start();
+
+  // Embedded: PGlite can be opened by one process only, so the worker lives
+  // here. With PostgreSQL, workers are separate `npm run worker` processes
+  // unless REPRISE_WORKER=embedded asks for one in the app too.
+  const embedded = databaseUrl ? process.env.REPRISE_WORKER === 'embedded' : process.env.REPRISE_WORKER !== 'off';
+  const worker = embedded ? await startWorker(database, workerOptionsFromEnv()) : null;
+  if (process.env.REPRISE_DEMO !== 'off') await seedDemoHistory(database, log);
+
+  return {
+    database,
+    hub,
+    worker,
+    async stop() {
+      stopWatching();
+      await worker?.stop();
+      await hub.stop();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * On a fresh database, start one run of each demo pipeline so the first page a
+ * newcomer opens already has history: a release failed at staging (retry it),
+ * a training run failed at deploy (replay it with a fixed endpoint).
+ */
+async function seedDemoHistory(database: Database, log: (m: string) => void) {
+  const db = database.db;
+  const [{ n }] = await db.select({ n: count() }).from(runs);
+  if (n > 0) return;
+  const demo = await db.select().from(pipelines);
+  const wanted = ['release', 'training', 'prompt'].map((name) => demo.find((p) => p.name === name)).filter((p) => !!p);
+  if (wanted.length === 0) return;
+  await db
+    .insert(users)
+    .values({ email: 'demo@reprise.local', name: 'Reprise demo', role: 'member', passwordHash: SERVICE_PASSWORD })
+    .onConflictDoNothing();
+  const [demoUser] = await db.select().from(users).where(eq(users.email, 'demo@reprise.local'));
+  const actor = { userId: demoUser.id, email: demoUser.email, name: demoUser.name, role: demoUser.role };
+  for (const p of wanted) {
+    if (!p.currentVersionId) continue;
+    await triggerRun(db, actor, {
+      pipelineId: p.id,
+      commit: '3f9c2a1e8b7d6c5f4a3b2c1d0e9f8a7b6c5d4e3f',
+      branch: 'main',
+      message: p.name === 'release' ? 'Bump checkout service to 1.4.2' : `Demo run of ${p.name}`,
+    });
+  }
+  log(`seeded ${wanted.length} demo runs`);
+}
