@@ -35,5 +35,7 @@ export async function requestActor(request: Request): Promise<Actor | null> {
     const match = header.match(/^Bearer\s+(\S+)$/i);
     return match ? actorForToken(await getDb(), match[1]) : null;
   }
+  // No cookie, no session: skip decoding one.
+  if (!request.headers.get('cookie')) return null;
   return sessionActor();
 }

@@ -22,7 +22,15 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   id: string;
+  /** Takes no new work and waits for running steps to finish. */
   stop(): Promise<void>;
+  /**
+   * Dies on the spot, as a SIGKILLed process would: no more heartbeats, no
+   * report, its steps' process groups killed. The reaper of another worker
+   * then finds the expired leases. For tests where a second process cannot
+   * open the database (PGlite).
+   */
+  crash(): void;
 }
 
 export function workerOptionsFromEnv(): WorkerOptions {
@@ -47,7 +55,9 @@ export async function startWorker(database: Database, options: WorkerOptions = {
   const leaseMs = options.leaseMs ?? 30_000;
   const log = options.log ?? ((m: string) => console.log(`[worker ${id}] ${m}`));
   const active = new Set<Promise<void>>();
+  const crashHooks = new Set<() => void>();
   let stopped = false;
+  let crashed = false;
   let claiming = false;
   let again = false;
 
@@ -92,6 +102,11 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       onLog: (stream, text) => logs.write(stream, text),
     });
     let leaseLost = false;
+    const onCrash = () => {
+      clearInterval(heartbeat);
+      proc.cancel('worker crashed');
+    };
+    crashHooks.add(onCrash);
     const heartbeat = setInterval(async () => {
       try {
         const lease = await renewLease(db, attempt.id, id, leaseMs);
@@ -107,12 +122,14 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     }, Math.max(50, Math.floor(leaseMs / 3)));
     try {
       const result = await proc.done;
+      if (crashed) return;
       await logs.flush();
       if (!leaseLost) await finishAttempt(db, attempt.id, id, result);
     } catch (error) {
       log(`attempt ${attempt.id} could not be finished: ${(error as Error).stack}`);
     } finally {
       clearInterval(heartbeat);
+      crashHooks.delete(onCrash);
     }
   };
 
@@ -149,6 +166,13 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       clearInterval(reaper);
       await unlisten().catch(() => {});
       await Promise.allSettled([...active]);
+    },
+    crash() {
+      stopped = crashed = true;
+      clearInterval(poll);
+      clearInterval(reaper);
+      void unlisten().catch(() => {});
+      crashHooks.forEach((hook) => hook());
     },
   };
 }

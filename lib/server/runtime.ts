@@ -37,6 +37,11 @@ export async function getDb() {
   return (await getRuntime()).database.db;
 }
 
+/** Tests hand the route handlers their own database instead of the process-wide one. */
+export function provideRuntime(runtime: Runtime) {
+  (globalThis as WithRuntime)[GLOBAL_KEY] = Promise.resolve(runtime);
+}
+
 async function startRuntime(): Promise<Runtime> {
   const log = (m: string) => console.log(`[reprise] ${m}`);
   const databaseUrl = process.env.DATABASE_URL || undefined;
@@ -47,16 +52,21 @@ async function startRuntime(): Promise<Runtime> {
   const stopWatching = watchPipelines(database.db, dir, log);
   if (process.env.REPRISE_BOOTSTRAP_TOKEN) await ensureBootstrapToken(database.db, process.env.REPRISE_BOOTSTRAP_TOKEN);
 
-  const hub = new EventHub(database);
-  await hub.start();
-
   // Embedded: PGlite can be opened by one process only, so the worker lives
   // here. With PostgreSQL, workers are separate `npm run worker` processes
   // unless REPRISE_WORKER=embedded asks for one in the app too.
   const embedded = databaseUrl ? process.env.REPRISE_WORKER === 'embedded' : process.env.REPRISE_WORKER !== 'off';
-  const worker = embedded ? await startWorker(database, workerOptionsFromEnv()) : null;
+  const runtime = await buildRuntime(database, { worker: embedded, onStop: stopWatching });
   if (process.env.REPRISE_DEMO !== 'off') await seedDemoHistory(database, log);
+  return runtime;
+}
 
+/** The event hub and (optionally) a worker around an open database. */
+export async function buildRuntime(database: Database, options: { worker: boolean; onStop?: () => void }): Promise<Runtime> {
+  const hub = new EventHub(database);
+  await hub.start();
+  const worker = options.worker ? await startWorker(database, workerOptionsFromEnv()) : null;
+  const stopWatching = options.onStop ?? (() => {});
   return {
     database,
     hub,

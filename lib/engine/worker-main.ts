@@ -1,0 +1,32 @@
+/**
+ * `npm run worker`: a standalone worker process against DATABASE_URL. Run as
+ * many as you like, on as many machines as you like; they share the queue
+ * through PostgreSQL (FOR UPDATE SKIP LOCKED) and never take the same attempt.
+ */
+import { openDatabase } from '@/db/client';
+import { startWorker, workerOptionsFromEnv } from './worker';
+
+async function main() {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    console.error(
+      'npm run worker needs DATABASE_URL (PostgreSQL). With the embedded database the worker runs inside `npm start`.',
+    );
+    process.exit(2);
+  }
+  const database = await openDatabase({ databaseUrl });
+  const worker = await startWorker(database, { ...workerOptionsFromEnv(), id: process.env.REPRISE_WORKER_ID || undefined });
+  const shutdown = async (signal: string) => {
+    console.log(`[worker ${worker.id}] ${signal}: finishing running steps, taking no new ones`);
+    await worker.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
