@@ -89,6 +89,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
 
   const execute = async ({ attempt, run, step, baseDir }: ClaimedAttempt) => {
     await markRunStarted(db, run.id);
+    if (crashed) return;
     const logs = new LogWriter(db, { attemptId: attempt.id, runId: run.id, projectId: run.projectId });
     const proc = runStep({
       argv: step.run,
@@ -108,6 +109,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     };
     crashHooks.add(onCrash);
     const heartbeat = setInterval(async () => {
+      if (crashed) return onCrash();
       try {
         const lease = await renewLease(db, attempt.id, id, leaseMs);
         if (!lease) {
