@@ -11,5 +11,8 @@ export default defineConfig({
     // Each file opens its own database; two at a time suits a 2-core machine.
     maxWorkers: 2,
     fileParallelism: true,
+    // next-auth imports 'next/server' without an extension, which only a
+    // bundler resolves: let Vite process it.
+    server: { deps: { inline: ['next-auth'] } },
   },
 });

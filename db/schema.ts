@@ -305,7 +305,8 @@ export const idempotencyKeys = pgTable(
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     responseStatus: integer('response_status').notNull(),
-    responseBody: jsonb('response_body').notNull(),
+    // Text, not jsonb: the stored answer is returned byte for byte (jsonb would reorder keys).
+    responseBody: text('response_body').notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],

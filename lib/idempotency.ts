@@ -26,7 +26,7 @@ export async function withIdempotencyKey(
   if (key.length > 200) throw new DomainError('bad_request', 'Idempotency-Key must be at most 200 characters.');
   const requestHash = createHash('sha256').update(JSON.stringify(requestBody ?? null)).digest('hex');
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${scope}\u0000${key}`}, 0))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${scope}\n${key}`}, 0))`);
     const [stored] = await tx
       .select()
       .from(idempotencyKeys)
@@ -39,7 +39,7 @@ export async function withIdempotencyKey(
           [{ path: '', message: 'Idempotency-Key reused with a different body' }],
         );
       }
-      return { status: stored.responseStatus, body: stored.responseBody, replayed: true };
+      return { status: stored.responseStatus, body: JSON.parse(stored.responseBody), replayed: true };
     }
     // A transaction is a database handle too: the operation's own transaction
     // becomes a savepoint inside this one.
@@ -49,7 +49,7 @@ export async function withIdempotencyKey(
       key,
       requestHash,
       responseStatus: response.status,
-      responseBody: response.body as object,
+      responseBody: JSON.stringify(response.body),
     });
     return { ...response, replayed: false };
   });

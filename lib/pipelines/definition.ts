@@ -90,7 +90,7 @@ export function parsePipeline(source: string): ParsedPipeline {
   if (doc.errors.length > 0) {
     throw new PipelineDefinitionError(
       doc.errors.map((e) => ({
-        line: e.linePos?.[0]?.line ?? null,
+        line: lineCounter.linePos(e.pos[0]).line,
         message: `YAML syntax: ${e.message.split('\n')[0]}`,
       })),
     );
