@@ -39,11 +39,11 @@ export async function withIdempotencyKey(
           [{ path: '', message: 'Idempotency-Key reused with a different body' }],
         );
       }
-      return { status: stored.responseStatus, body: JSON.parse(stored.responseBody), replayed: true };
+      return { status: stored.responseStatus, body: JSON.parse(stored.responseBody) as unknown, replayed: true };
     }
     // A transaction is a database handle too: the operation's own transaction
     // becomes a savepoint inside this one.
-    const response = await operation(tx as unknown as Db);
+    const response = await operation(tx);
     await tx.insert(idempotencyKeys).values({
       scope,
       key,

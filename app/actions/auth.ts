@@ -14,16 +14,21 @@ export interface AuthFormState {
   fields?: Record<string, string>;
 }
 
+const field = (form: FormData, name: string) => {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+};
+
 /** Only same-site paths may be redirected to after sign-in. */
 const safeNext = (next: unknown) =>
   typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : paths.home();
 
 export async function signInAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
-  const email = String(form.get('email') ?? '');
+  const email = field(form, 'email');
   try {
     await signIn('credentials', {
       email,
-      password: String(form.get('password') ?? ''),
+      password: field(form, 'password'),
       redirectTo: safeNext(form.get('next')),
     });
   } catch (error) {
@@ -41,7 +46,7 @@ const setupSchema = z.object({
 
 /** First run: creates the first admin (only while nobody has an account) and signs them in. */
 export async function setupAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
-  const values = { name: String(form.get('name') ?? ''), email: String(form.get('email') ?? ''), password: String(form.get('password') ?? '') };
+  const values = { name: field(form, 'name'), email: field(form, 'email'), password: field(form, 'password') };
   const parsed = setupSchema.safeParse(values);
   if (!parsed.success) return { error: parsed.error.issues[0].message, fields: { name: values.name, email: values.email } };
   const db = await getDb();

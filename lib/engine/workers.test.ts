@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attempts } from '@/db/schema';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
@@ -105,10 +105,9 @@ describe('several workers on one database', () => {
 });
 
 async function databaseUrlOf(f: EngineFixture) {
-  const [{ name }] = (await f.db.execute<{ name: string }>(
-    // drizzle's postgres-js driver returns the rows as an array
-    (await import('drizzle-orm')).sql`select current_database() as name`,
-  )) as unknown as { name: string }[];
+  // drizzle's postgres-js driver returns the rows as an array
+  const rows: unknown = await f.db.execute(sql`select current_database() as name`);
+  const name = (rows as { name: string }[])[0].name;
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/${name}`;
   return url.toString();

@@ -110,7 +110,7 @@ function decodeCursor(cursor: string | null | undefined): { at: string; id: stri
   } catch {
     decoded = null;
   }
-  const [at, id] = Array.isArray(decoded) ? decoded : [];
+  const [at, id] = Array.isArray(decoded) ? (decoded as unknown[]) : [];
   if (typeof at !== 'string' || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d(:\d\d)?$/.test(at) || !isUuid(id)) {
     throw new DomainError('bad_request', 'The cursor is not one this API gave out; start again without it.');
   }

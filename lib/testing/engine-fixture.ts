@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
-import type { Database } from '@/db/client';
 import { attempts, pipelines, runs, workItems } from '@/db/schema';
 import type { Actor } from '../actor';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../engine/worker';
