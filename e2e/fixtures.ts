@@ -1,0 +1,75 @@
+import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export const ADMIN = { name: 'Ana Operator', email: 'ana@example.test', password: 'correct horse battery' };
+
+interface RunJson {
+  id: string;
+  number: number;
+  status: string;
+  attempt: number;
+  pipeline_id: string;
+  items: { id: string; key: string; status: string; attempt_count: number }[];
+}
+
+/** The HTTP API, authenticated with the bootstrap token the e2e server was started with. */
+export class Api {
+  constructor(private readonly request: APIRequestContext) {}
+
+  private get headers() {
+    return { authorization: `Bearer ${process.env.E2E_TOKEN}` };
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const res = await this.request.get(path, { headers: this.headers });
+    expect(res.status(), `GET ${path}`).toBe(200);
+    return (await res.json()) as T;
+  }
+
+  async pipelineId(name: string) {
+    const { items } = await this.get<{ items: { id: string; name: string }[] }>('/api/v1/pipelines');
+    const found = items.find((p) => p.name === name);
+    if (!found) throw new Error(`pipeline ${name} is not loaded`);
+    return found.id;
+  }
+
+  run(id: string) {
+    return this.get<RunJson>(`/api/v1/runs/${id}`);
+  }
+
+  /** The newest run of a pipeline once it has finished with the given status. */
+  async finishedRun(pipeline: string, status: string) {
+    const pipelineId = await this.pipelineId(pipeline);
+    let run: RunJson | undefined;
+    await expect
+      .poll(
+        async () => {
+          const { items } = await this.get<{ items: RunJson[] }>(`/api/v1/runs?pipeline=${pipelineId}&limit=1`);
+          run = items[0];
+          return run?.status;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(status);
+    return this.run(run!.id);
+  }
+}
+
+export async function signIn(page: Page) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/sign-in/);
+}
+
+export const test = base.extend<{ api: Api; signedInPage: Page }>({
+  api: async ({ request }, use) => {
+    await use(new Api(request));
+  },
+  signedInPage: async ({ page }, use) => {
+    await signIn(page);
+    await use(page);
+  },
+});
+
+export { expect };

@@ -1,0 +1,87 @@
+import { ADMIN, expect, signIn, test } from './fixtures';
+
+// One embedded database for the whole file: the first test creates the admin
+// the others sign in as.
+test.describe.configure({ mode: 'serial' });
+
+test('first run: create the admin, then sign in', async ({ page, browser }) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/setup/);
+  await page.getByLabel('Name').fill(ADMIN.name);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Create admin account' }).click();
+  await expect(page.getByText('Release').first()).toBeVisible();
+
+  // The setup page is gone once an admin exists; a new browser must sign in.
+  const other = await browser.newPage();
+  await other.goto('/setup');
+  await expect(other).toHaveURL(/sign-in/);
+  await other.getByLabel('Email').fill(ADMIN.email);
+  await other.getByLabel('Password').fill('wrong password');
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other.getByRole('alert')).toContainText('do not match');
+  await signIn(other);
+  await expect(other.getByText(ADMIN.name)).toBeVisible();
+  await other.close();
+});
+
+test('the API refuses requests without identity', async ({ request }) => {
+  const res = await request.get('/api/v1/pipelines');
+  expect(res.status()).toBe(401);
+});
+
+test('retry the failed release: only staging and production run again', async ({ signedInPage: page, api }) => {
+  const failed = await api.finishedRun('release', 'failed');
+  const before = Object.fromEntries(failed.items.map((i) => [i.key, i]));
+  expect(before['build'].status).toBe('succeeded');
+  expect(before['deploy-staging'].status).toBe('failed');
+  expect(before['deploy-production'].status).toBe('skipped');
+
+  await page.goto(`/runs/${failed.id}`);
+  await expect(page.getByText('connection reset').or(page.getByText(/timed out|error/i)).first()).toBeVisible();
+  await page.getByRole('button', { name: 'Retry failed steps' }).click();
+  await page.getByLabel(/reason/i).fill('registry hiccup');
+  await page.getByRole('button', { name: /^(Confirm|Retry)/ }).last().click();
+
+  // The page follows the run live until it succeeds.
+  await expect(page.getByText('succeeded').first()).toBeVisible({ timeout: 30_000 });
+  await expect.poll(async () => (await api.run(failed.id)).status, { timeout: 30_000 }).toBe('succeeded');
+  const after = Object.fromEntries((await api.run(failed.id)).items.map((i) => [i.key, i]));
+  expect(after['build'].attempt_count).toBe(1);
+  expect(after['test'].attempt_count).toBe(1);
+  expect(after['deploy-staging'].attempt_count).toBe(2);
+  expect(after['deploy-production'].attempt_count).toBe(1);
+  await expect(page.getByText(/Attempt 2/).first()).toBeVisible();
+});
+
+test('replay the training deploy with a fixed endpoint from the form', async ({ signedInPage: page, api }) => {
+  const failed = await api.finishedRun('training', 'failed');
+  const deploy = failed.items.find((i) => i.key === 'deploy')!;
+  expect(deploy.status).toBe('failed');
+
+  await page.goto(`/runs/${failed.id}/steps/deploy`);
+  await page.getByRole('link', { name: /Replay/ }).first().click();
+  const editor = page.getByLabel('Inputs (JSON)');
+  const current = JSON.parse(await editor.inputValue()) as { endpoint: string };
+
+  // Broken JSON keeps the button disabled and sends nothing.
+  await editor.fill('{ "endpoint": ');
+  await expect(page.getByText(/Invalid JSON/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Replay step' })).toBeDisabled();
+
+  const fixedEndpoint = new URL(current.endpoint);
+  fixedEndpoint.pathname = '/v1/predict';
+  await editor.fill(JSON.stringify({ ...current, endpoint: fixedEndpoint.toString() }, null, 2));
+  await page.getByLabel(/reason/i).fill('endpoint moved to v1');
+  await page.getByRole('button', { name: 'Replay step' }).click();
+
+  await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}/steps/deploy`));
+  await expect.poll(async () => (await api.run(failed.id)).status, { timeout: 30_000 }).toBe('succeeded');
+  const after = Object.fromEntries((await api.run(failed.id)).items.map((i) => [i.key, i]));
+  expect(after['deploy'].attempt_count).toBe(2);
+  expect(after['load-data'].attempt_count).toBe(1);
+  expect(after['train'].attempt_count).toBe(1);
+  await page.reload();
+  await expect(page.getByText('endpoint moved to v1').first()).toBeVisible();
+});
