@@ -6,11 +6,6 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
-  const { getRuntime } = await import('./lib/server/runtime');
-  try {
-    await getRuntime();
-  } catch (error) {
-    console.error(`[reprise] could not start: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  const { startOrExit } = await import('./lib/server/runtime');
+  await startOrExit();
 }

@@ -34,7 +34,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 }
 
 export function defaultDataDir() {
-  return path.resolve(process.env.REPRISE_DATA_DIR || '.data');
+  return path.resolve(/*turbopackIgnore: true*/ process.env.REPRISE_DATA_DIR || '.data');
 }
 
 async function openPostgres(url: string): Promise<Database> {

@@ -12,7 +12,7 @@ export interface LoadReport {
 }
 
 export function pipelinesDir() {
-  return path.resolve(process.env.REPRISE_PIPELINES || 'examples/pipelines');
+  return path.resolve(/*turbopackIgnore: true*/ process.env.REPRISE_PIPELINES || 'examples/pipelines');
 }
 
 /**

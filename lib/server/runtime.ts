@@ -37,6 +37,16 @@ export async function getDb() {
   return (await getRuntime()).database.db;
 }
 
+/** At server start: a database that cannot be opened (locked, unreachable) ends the process with the reason. */
+export async function startOrExit() {
+  try {
+    await getRuntime();
+  } catch (error) {
+    console.error(`[reprise] could not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
 /** Tests hand the route handlers their own database instead of the process-wide one. */
 export function provideRuntime(runtime: Runtime) {
   (globalThis as WithRuntime)[GLOBAL_KEY] = Promise.resolve(runtime);
