@@ -68,7 +68,26 @@ async function startRuntime(): Promise<Runtime> {
   const embedded = databaseUrl ? process.env.REPRISE_WORKER === 'embedded' : process.env.REPRISE_WORKER !== 'off';
   const runtime = await buildRuntime(database, { worker: embedded, onStop: stopWatching });
   if (process.env.REPRISE_DEMO !== 'off') await seedDemoHistory(database, log);
+  stopOnSignals(runtime, log);
   return runtime;
+}
+
+/**
+ * On SIGTERM/SIGINT: stop taking work, give running steps a few seconds, close
+ * the database (the embedded one must be closed to release its lock cleanly).
+ * Steps still running when the time is up end as `lost` and are retried.
+ */
+function stopOnSignals(runtime: Runtime, log: (m: string) => void) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    const deadline = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+    void Promise.race([runtime.stop(), deadline]).finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 /** The event hub and (optionally) a worker around an open database. */
