@@ -7,6 +7,7 @@ export const EVENTS_CHANNEL = 'reprise_events';
 export type EventType =
   | 'run.created'
   | 'run.status_changed'
+  | 'run.cancel_requested'
   | 'item.status_changed'
   | 'attempt.created'
   | 'attempt.started'

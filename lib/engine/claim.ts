@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { attempts, pipelineVersions, runs, workItems } from '@/db/schema';
 import { transact } from '../events';
@@ -75,6 +75,15 @@ export async function renewLease(db: Db, attemptId: string, workerId: string, le
     .where(and(eq(attempts.id, attemptId), eq(attempts.workerId, workerId), eq(attempts.status, 'running')))
     .returning({ cancelRequested: attempts.cancelRequested });
   return row ?? null;
+}
+
+/** Which of these running attempts someone asked to cancel. */
+export async function systemListCancelRequested(db: Db, attemptIds: string[]): Promise<string[]> {
+  const rows = await db
+    .select({ id: attempts.id })
+    .from(attempts)
+    .where(and(inArray(attempts.id, attemptIds), eq(attempts.cancelRequested, true), eq(attempts.status, 'running')));
+  return rows.map((r) => r.id);
 }
 
 /** Attempts whose worker stopped renewing its lease, across every project. */

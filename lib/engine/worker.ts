@@ -2,7 +2,14 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@/db/client';
 import { EVENTS_CHANNEL } from '../events';
-import { claimNextAttempt, markRunStarted, renewLease, systemListExpiredLeases, type ClaimedAttempt } from './claim';
+import {
+  claimNextAttempt,
+  markRunStarted,
+  renewLease,
+  systemListCancelRequested,
+  systemListExpiredLeases,
+  type ClaimedAttempt,
+} from './claim';
 import { runStep } from './executor';
 import { finishAttempt } from './finish-attempt';
 import { LogWriter } from './log-writer';
@@ -56,6 +63,19 @@ export async function startWorker(database: Database, options: WorkerOptions = {
   const log = options.log ?? ((m: string) => console.log(`[worker ${id}] ${m}`));
   const active = new Set<Promise<void>>();
   const crashHooks = new Set<() => void>();
+  // Running steps by attempt id, so a cancel is acted on as soon as it is
+  // announced instead of at the next heartbeat.
+  const running = new Map<string, ReturnType<typeof runStep>>();
+  let cancelCheck: NodeJS.Timeout | null = null;
+  const checkCancels = () => {
+    if (running.size === 0 || cancelCheck) return;
+    cancelCheck = setTimeout(() => {
+      cancelCheck = null;
+      systemListCancelRequested(db, [...running.keys()])
+        .then((ids) => ids.forEach((attemptId) => running.get(attemptId)?.cancel('Cancelled by request')))
+        .catch((error: Error) => log(`cancel check failed: ${error.message}`));
+    }, 50);
+  };
   let stopped = false;
   let crashed = false;
   let claiming = false;
@@ -102,6 +122,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       timeoutMs: step.timeoutMs,
       onLog: (stream, text) => logs.write(stream, text),
     });
+    running.set(attempt.id, proc);
     let leaseLost = false;
     const onCrash = () => {
       clearInterval(heartbeat);
@@ -132,6 +153,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     } finally {
       clearInterval(heartbeat);
       crashHooks.delete(onCrash);
+      running.delete(attempt.id);
     }
   };
 
@@ -153,7 +175,10 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     }
   };
 
-  const unlisten = await database.listen(EVENTS_CHANNEL, () => void fillSlots());
+  const unlisten = await database.listen(EVENTS_CHANNEL, () => {
+    void fillSlots();
+    checkCancels();
+  });
   const poll = setInterval(() => void fillSlots(), options.pollMs ?? 1000);
   const reaper = setInterval(() => void reap(), options.reapMs ?? 5000);
   void reap();

@@ -56,6 +56,15 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
     for (const item of graph.items) {
       if (item.status === 'pending') await setItemStatus(tx, sink, run, item, 'skipped');
     }
+    if (touched.some((a) => a.status === 'running')) {
+      // Tells the workers holding them to kill the steps now, not at their next heartbeat.
+      sink.emit({
+        type: 'run.cancel_requested',
+        projectId: run.projectId,
+        runId: run.id,
+        payload: { run_id: run.id, attempt_ids: touched.filter((a) => a.status === 'running').map((a) => a.id) },
+      });
+    }
     await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: run.id, reason: options.reason ?? null });
     await advanceRun(tx, sink, run);
     return run;
