@@ -10,8 +10,8 @@ sleep 0.2
 case "$endpoint" in
   */v1/predict) ;;
   *)
-    printf '\033[31merror: POST %s returned 404 Not Found\033[0m\n' "$endpoint" >&2
-    echo "hint: the v0 API was retired on 2026-10-01; did you mean .../v1/predict?" >&2
+    echo "hint: the v0 API was retired on 2026-10-01" >&2
+    printf '\033[31merror: POST %s returned 404 Not Found (did you mean .../v1/predict?)\033[0m\n' "$endpoint" >&2
     exit 1
     ;;
 esac

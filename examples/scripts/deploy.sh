@@ -10,8 +10,8 @@ sleep 0.3
 echo "Waiting for deployment \"shop\" rollout to finish: 0 of ${REPRISE_INPUT_REPLICAS} updated replicas are available..."
 sleep 0.4
 if [ "$cluster" = "staging-eu" ] && [ "$REPRISE_ATTEMPT" = "1" ]; then
-  printf '\033[31merror: timed out waiting for the condition: read tcp 10.4.0.17:52814->10.4.0.2:443: connection reset by peer\033[0m\n' >&2
   echo "rollout status failed after 0.7s" >&2
+  printf '\033[31merror: timed out waiting for the condition: read tcp 10.4.0.17:52814->10.4.0.2:443: connection reset by peer\033[0m\n' >&2
   exit 75
 fi
 echo "Waiting for deployment \"shop\" rollout to finish: ${REPRISE_INPUT_REPLICAS} of ${REPRISE_INPUT_REPLICAS} updated replicas are available..."

@@ -104,7 +104,7 @@ describe('engine', () => {
     expect((await f.waitForRun(run.id)).status).toBe('failed');
     const history = await f.attemptsOf((await f.item(run.id, 'call')).id);
     expect(history).toHaveLength(1);
-    expect(history[0].error).toEqual({ message: 'Step exited with code 2', exit_code: 2, classification: 'exit_code' });
+    expect(history[0].error).toEqual({ message: 'Step exited with code 2: bad config', exit_code: 2, classification: 'exit_code' });
   });
 
   it('reads outputs: a missing file is {}, invalid JSON or more than 1 MiB fails clearly', async () => {

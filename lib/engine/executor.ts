@@ -51,6 +51,14 @@ export function runStep(step: StepProcess): RunningStep {
     killTimer = setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS);
   };
 
+  // The last lines of stderr go into the error message: what an operator
+  // reads first is usually the reason the step gave for failing.
+  let stderrTail = '';
+  const onLog = (stream: LogStream, text: string) => {
+    if (stream === 'stderr') stderrTail = (stderrTail + text).slice(-2000);
+    step.onLog(stream, text);
+  };
+
   const done = (async (): Promise<AttemptResult> => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reprise-step-'));
     const inputsFile = path.join(dir, 'inputs.json');
@@ -84,8 +92,8 @@ export function runStep(step: StepProcess): RunningStep {
             return;
           }
           const proc = child;
-          proc.stdout!.setEncoding('utf8').on('data', (text: string) => step.onLog('stdout', text));
-          proc.stderr!.setEncoding('utf8').on('data', (text: string) => step.onLog('stderr', text));
+          proc.stdout!.setEncoding('utf8').on('data', (text: string) => onLog('stdout', text));
+          proc.stderr!.setEncoding('utf8').on('data', (text: string) => onLog('stderr', text));
           proc.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
           proc.once('close', (code, signal) => resolve({ code, signal }));
         },
@@ -102,7 +110,9 @@ export function runStep(step: StepProcess): RunningStep {
         return {
           status: 'failed',
           error: {
-            message: exit.signal ? `Step was killed by ${exit.signal}` : `Step exited with code ${exit.code}`,
+            message:
+              (exit.signal ? `Step was killed by ${exit.signal}` : `Step exited with code ${exit.code}`) +
+              lastLine(stderrTail),
             exit_code: exit.code,
             classification: 'exit_code',
           },
@@ -173,6 +183,18 @@ export function inputVariables(inputs: Record<string, unknown>): Record<string, 
       typeof value === 'string' ? value : JSON.stringify(value),
     ]),
   );
+}
+
+/** ": <last non-empty stderr line>" without colour codes, or nothing. */
+export function lastLine(text: string) {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+  const line = plain
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+  return line ? `: ${line.slice(0, 500)}` : '';
 }
 
 function formatMs(ms: number) {

@@ -1,0 +1,118 @@
+import Link from 'next/link';
+import { AlertTriangle, GitBranch, GitCommit } from 'lucide-react';
+import { LiveRefresh } from '@/components/runs/live-refresh';
+import { ReplayLink, RetryStepButton, RunActions } from '@/components/runs/run-actions';
+import { Card } from '@/components/ui/card';
+import { StatusBadge } from '@/components/ui/status-badge';
+import { formatDuration, RelativeTime } from '@/components/ui/time';
+import { paths } from '@/lib/paths';
+import { getRunDetail } from '@/lib/runs/queries';
+import { isFinishedRun, RETRYABLE_ITEM } from '@/lib/runs/state';
+import { orNotFound } from '@/lib/server/page-reads';
+import { getDb } from '@/lib/server/runtime';
+
+export const dynamic = 'force-dynamic';
+
+const KIND_LABEL: Record<string, string> = {
+  initial: 'first attempt',
+  auto_retry: 'automatic retry',
+  retry: 'retry',
+  replay: 'replay',
+  rerun: 're-run after upstream change',
+};
+
+export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
+  const { runId } = await params;
+  const detail = await orNotFound(getRunDetail(await getDb(), runId));
+  const { run, pipeline, version } = detail;
+  const now = new Date();
+  const finished = isFinishedRun(run.status);
+  const definitionChanged = pipeline.currentVersionHash && pipeline.currentVersionHash !== version.contentHash;
+  const steps = new Map(version.definition.steps.map((s) => [s.key, s]));
+
+  return (
+    <div className="space-y-6">
+      <LiveRefresh runId={run.id} active={!finished} />
+      <div className="flex items-start justify-between gap-4">
+        <div>
+          <p className="text-sm text-zinc-500">
+            <Link href={paths.pipeline(pipeline.id)} className="hover:underline">
+              {pipeline.title}
+            </Link>
+          </p>
+          <h1 className="flex items-center gap-3 text-2xl font-semibold">
+            Run #{run.number} <StatusBadge status={run.status} />
+          </h1>
+          <p className="mt-1 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-zinc-500 dark:text-zinc-400">
+            <span>Attempt {run.attempt}</span>
+            <span>
+              {run.trigger} by {detail.triggeredByName ?? 'unknown'}
+            </span>
+            {run.gitBranch ? (
+              <span className="inline-flex items-center gap-1">
+                <GitBranch aria-hidden className="size-3.5" /> {run.gitBranch}
+              </span>
+            ) : null}
+            {run.gitCommit ? (
+              <span className="inline-flex items-center gap-1 font-mono" title={run.gitCommit}>
+                <GitCommit aria-hidden className="size-3.5" /> {run.gitCommit.slice(0, 7)}
+              </span>
+            ) : null}
+            <span>
+              created <RelativeTime date={run.createdAt} now={now} />
+            </span>
+            <span>duration {formatDuration(run.startedAt, run.finishedAt, now)}</span>
+          </p>
+          {run.gitMessage ? <p className="mt-1 text-sm">{run.gitMessage}</p> : null}
+        </div>
+        <RunActions runId={run.id} status={run.status} attempt={run.attempt} />
+      </div>
+
+      {definitionChanged ? (
+        <p className="flex items-center gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+          <AlertTriangle aria-hidden className="size-4 shrink-0" />
+          The pipeline definition changed since this run: <span className="font-mono">{version.contentHash.slice(0, 8)}</span> →{' '}
+          <span className="font-mono">{pipeline.currentVersionHash!.slice(0, 8)}</span>. Retry and replay use the run’s own version.
+        </p>
+      ) : null}
+
+      <Card className="p-0">
+        <h2 className="border-b border-zinc-200 px-4 py-3 font-semibold dark:border-zinc-800">Steps</h2>
+        <ol className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {detail.items.map((item) => {
+            const latest = item.latestAttempt;
+            const step = steps.get(item.key);
+            return (
+              <li key={item.id} className="flex items-start gap-4 px-4 py-3">
+                <div className="w-28 shrink-0 pt-0.5">
+                  <StatusBadge status={item.status} />
+                </div>
+                <div className="min-w-0 flex-1">
+                  <Link href={paths.step(run.id, item.key)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                    {step?.title ?? item.key}
+                  </Link>
+                  <span className="ml-2 font-mono text-xs text-zinc-500">{item.key}</span>
+                  <p className="text-xs text-zinc-500 dark:text-zinc-400">
+                    {item.needs.length ? `needs ${item.needs.join(', ')} · ` : ''}
+                    {item.attemptCount} {item.attemptCount === 1 ? 'attempt' : 'attempts'}
+                    {latest ? ` · latest: ${KIND_LABEL[latest.kind]}, ${formatDuration(latest.startedAt, latest.finishedAt, now)}` : ''}
+                    {step?.environment ? ` · deploys to ${step.environment}` : ''}
+                  </p>
+                  {latest?.error && item.status === 'failed' ? (
+                    <pre className="mt-1 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
+                      {latest.error.message}
+                    </pre>
+                  ) : null}
+                </div>
+                <div className="flex shrink-0 items-center gap-3">
+                  {RETRYABLE_ITEM.includes(item.status) && latest ? <RetryStepButton runId={run.id} itemId={item.id} /> : null}
+                  {finished && latest ? <ReplayLink href={paths.replay(run.id, item.key)} /> : null}
+                </div>
+              </li>
+            );
+          })}
+        </ol>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+import Link from 'next/link';
+import { AttemptLogs } from '@/components/attempts/attempt-logs';
+import { LiveRefresh } from '@/components/runs/live-refresh';
+import { ReplayLink, RetryStepButton } from '@/components/runs/run-actions';
+import { Card } from '@/components/ui/card';
+import { JsonView } from '@/components/ui/json-view';
+import { StatusBadge } from '@/components/ui/status-badge';
+import { formatDuration, RelativeTime } from '@/components/ui/time';
+import { paths } from '@/lib/paths';
+import { findItemByKey, getRunDetail, listAttempts } from '@/lib/runs/queries';
+import { isFinishedRun, RETRYABLE_ITEM } from '@/lib/runs/state';
+import { orNotFound } from '@/lib/server/page-reads';
+import { getDb } from '@/lib/server/runtime';
+
+export const dynamic = 'force-dynamic';
+
+const KIND_LABEL: Record<string, string> = {
+  initial: 'initial',
+  auto_retry: 'automatic retry',
+  retry: 'retry',
+  replay: 'replay',
+  rerun: 're-run (upstream changed)',
+};
+
+export default async function StepPage({ params }: { params: Promise<{ runId: string; key: string }> }) {
+  const { runId, key: rawKey } = await params;
+  const key = decodeURIComponent(rawKey);
+  const db = await getDb();
+  const detail = await orNotFound(getRunDetail(db, runId));
+  const item = await orNotFound(findItemByKey(db, runId, key));
+  const { attempts } = await listAttempts(db, runId, item.id);
+  const byId = new Map(attempts.map((a) => [a.id, a]));
+  const step = detail.version.definition.steps.find((s) => s.key === key);
+  const finishedRun = isFinishedRun(detail.run.status);
+  const now = new Date();
+
+  return (
+    <div className="space-y-6">
+      <LiveRefresh runId={runId} active={!finishedRun} />
+      <div className="flex items-start justify-between gap-4">
+        <div>
+          <p className="text-sm text-zinc-500">
+            <Link href={paths.pipeline(detail.pipeline.id)} className="hover:underline">
+              {detail.pipeline.title}
+            </Link>{' '}
+            /{' '}
+            <Link href={paths.run(runId)} className="hover:underline">
+              Run #{detail.run.number}
+            </Link>
+          </p>
+          <h1 className="flex items-center gap-3 text-2xl font-semibold">
+            {step?.title ?? key} <StatusBadge status={item.status} />
+          </h1>
+          <p className="text-sm text-zinc-500">
+            <span className="font-mono">{key}</span> · {attempts.length} {attempts.length === 1 ? 'attempt' : 'attempts'}
+            {item.needs.length ? ` · needs ${item.needs.join(', ')}` : ''}
+          </p>
+        </div>
+        <div className="flex items-center gap-3">
+          {RETRYABLE_ITEM.includes(item.status) && attempts.length ? <RetryStepButton runId={runId} itemId={item.id} /> : null}
+          {finishedRun && attempts.length ? <ReplayLink href={paths.replay(runId, key)} /> : null}
+        </div>
+      </div>
+
+      {attempts.length === 0 ? (
+        <Card>
+          <p className="text-sm text-zinc-500">
+            This step has not run yet ({item.status}). It starts when {item.needs.join(', ') || 'the run'} succeed
+            {item.needs.length === 1 ? 's' : ''}.
+          </p>
+        </Card>
+      ) : null}
+
+      {[...attempts].reverse().map((a) => {
+        const replacedBy = a.supersededBy ? byId.get(a.supersededBy) : undefined;
+        const retried = a.retryOf ? byId.get(a.retryOf) : undefined;
+        return (
+          <Card key={a.id} id={`attempt-${a.number}`} className="space-y-3 scroll-mt-6">
+            <div className="flex flex-wrap items-center gap-3">
+              <h2 className="text-lg font-semibold">Attempt {a.number}</h2>
+              <StatusBadge status={a.status} suffix={replacedBy ? `replaced by attempt ${replacedBy.number}` : undefined} />
+              <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{KIND_LABEL[a.kind]}</span>
+              <span className="text-xs text-zinc-500">run attempt {a.runAttempt}</span>
+            </div>
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-4">
+              <div>
+                <dt className="text-xs text-zinc-500">By</dt>
+                <dd>{a.triggeredByName ?? '—'}</dd>
+              </div>
+              <div>
+                <dt className="text-xs text-zinc-500">Queued</dt>
+                <dd>
+                  <RelativeTime date={a.createdAt} now={now} />
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-zinc-500">Started</dt>
+                <dd>
+                  <RelativeTime date={a.startedAt} now={now} />
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-zinc-500">Duration</dt>
+                <dd>{formatDuration(a.startedAt, a.finishedAt, now)}</dd>
+              </div>
+            </dl>
+            {a.reason ? (
+              <p className="text-sm">
+                <span className="text-zinc-500">Reason: </span>
+                {a.reason}
+              </p>
+            ) : null}
+            {retried ? (
+              <p className="text-sm text-zinc-500">
+                Supersedes <a href={`#attempt-${retried.number}`} className="text-sky-700 hover:underline dark:text-sky-400">attempt {retried.number}</a>
+              </p>
+            ) : null}
+            {a.error ? (
+              <div className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900 dark:border-red-900 dark:bg-red-950/60 dark:text-red-200">
+                <p className="font-medium">
+                  {a.error.classification === 'exit_code' ? `Exit code ${a.error.exit_code}` : a.error.classification}
+                </p>
+                <pre className="mt-1 whitespace-pre-wrap font-mono text-xs">{a.error.message}</pre>
+              </div>
+            ) : null}
+            {a.inputDiff?.length ? (
+              <div className="text-sm">
+                <p className="text-xs font-semibold uppercase tracking-wide text-zinc-500">Changed inputs</p>
+                <ul className="mt-1 space-y-0.5 font-mono text-xs">
+                  {a.inputDiff.map((d) => (
+                    <li key={d.path}>
+                      {d.path}: <span className="text-red-700 line-through dark:text-red-400">{JSON.stringify(d.before)}</span> →{' '}
+                      <span className="text-emerald-700 dark:text-emerald-400">{JSON.stringify(d.after)}</span>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+            <div className="grid gap-3 md:grid-cols-2">
+              <JsonView label="Inputs" value={a.inputs} />
+              <JsonView label="Outputs" value={a.outputs} />
+            </div>
+            <div>
+              <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">Logs</p>
+              <AttemptLogs attemptId={a.id} runId={runId} live={a.status === 'running' || a.status === 'queued'} />
+            </div>
+          </Card>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import Link from 'next/link';
+import { ReplayForm } from '@/components/attempts/replay-form';
+import { Card } from '@/components/ui/card';
+import { JsonView } from '@/components/ui/json-view';
+import { descendants } from '@/lib/pipelines/definition';
+import { paths } from '@/lib/paths';
+import { findItemByKey, getRunDetail } from '@/lib/runs/queries';
+import { isFinishedRun } from '@/lib/runs/state';
+import { orNotFound } from '@/lib/server/page-reads';
+import { getDb } from '@/lib/server/runtime';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'Replay' };
+
+export default async function ReplayPage({ params }: { params: Promise<{ runId: string; key: string }> }) {
+  const { runId, key: rawKey } = await params;
+  const key = decodeURIComponent(rawKey);
+  const db = await getDb();
+  const detail = await orNotFound(getRunDetail(db, runId));
+  const item = await orNotFound(findItemByKey(db, runId, key));
+  const latest = detail.items.find((i) => i.id === item.id)?.latestAttempt ?? null;
+  const step = detail.version.definition.steps.find((s) => s.key === key);
+  const finished = isFinishedRun(detail.run.status);
+  const downstream = [...descendants(detail.version.definition.steps, key)];
+
+  return (
+    <div className="mx-auto max-w-3xl space-y-6">
+      <div>
+        <p className="text-sm text-zinc-500">
+          <Link href={paths.run(runId)} className="hover:underline">
+            Run #{detail.run.number}
+          </Link>{' '}
+          /{' '}
+          <Link href={paths.step(runId, key)} className="hover:underline">
+            {step?.title ?? key}
+          </Link>
+        </p>
+        <h1 className="text-2xl font-semibold">Replay {step?.title ?? key}</h1>
+        <p className="text-sm text-zinc-500">
+          Edit the inputs of the last attempt{latest ? ` (attempt ${latest.number}, ${latest.status})` : ''} and run the step again.
+        </p>
+      </div>
+      {!finished ? (
+        <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+          The run is {detail.run.status}; replay is available once it has finished.
+        </p>
+      ) : null}
+      {!latest ? (
+        <Card>
+          <p className="text-sm">This step never ran, so there are no inputs to start from. Retry the run instead.</p>
+        </Card>
+      ) : (
+        <Card>
+          <ReplayForm
+            runId={runId}
+            itemId={item.id}
+            initialInputs={latest.inputs}
+            downstream={downstream}
+            enabled={finished}
+            doneUrl={paths.step(runId, key)}
+          />
+        </Card>
+      )}
+      {step?.inputSchema ? <JsonView label="Input schema" value={step.inputSchema} /> : null}
+    </div>
+  );
+}

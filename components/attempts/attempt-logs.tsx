@@ -1,0 +1,76 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+
+interface Chunk {
+  seq: number;
+  stream: 'stdout' | 'stderr' | 'system';
+  text: string;
+}
+
+// Colour codes are dropped: logs are shown as plain text, never as markup.
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+
+/**
+ * An attempt's logs, fetched page by page from the API and, while the attempt
+ * runs, followed live: each `log.appended` event for it fetches what is new.
+ */
+export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; runId: string; live: boolean }) {
+  const [chunks, setChunks] = useState<Chunk[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState(false);
+
+  useEffect(() => {
+    let after = 0;
+    let cancelled = false;
+    setChunks([]);
+    let fetching: Promise<void> | null = null;
+    const fetchMore = () => {
+      fetching ??= (async () => {
+        try {
+          for (;;) {
+            const res = await fetch(`/api/v1/attempts/${attemptId}/logs?after=${after}`);
+            if (!res.ok) throw new Error(`logs: ${res.status}`);
+            const page = (await res.json()) as { items: Chunk[]; next_after: number };
+            if (cancelled) return;
+            if (page.items.length) setChunks((prev) => [...prev, ...page.items]);
+            after = page.next_after;
+            if (page.items.length < 1000) break;
+          }
+          setLoaded(true);
+        } catch (e) {
+          if (!cancelled) setError((e as Error).message);
+        } finally {
+          fetching = null;
+        }
+      })();
+    };
+    fetchMore();
+    if (!live) return () => void (cancelled = true);
+    const source = new EventSource(`/api/events?run=${encodeURIComponent(runId)}`);
+    const onEvent = (e: MessageEvent<string>) => {
+      const event = JSON.parse(e.data) as { data: { attempt_id?: string } };
+      if (event.data.attempt_id === attemptId) fetchMore();
+    };
+    source.addEventListener('log.appended', onEvent);
+    source.addEventListener('attempt.finished', onEvent);
+    return () => {
+      cancelled = true;
+      source.close();
+    };
+  }, [attemptId, runId, live]);
+
+  if (error) return <p className="text-sm text-red-700 dark:text-red-300">Could not load the logs ({error}).</p>;
+  if (!loaded && chunks.length === 0) return <div className="h-16 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading logs" />;
+  if (chunks.length === 0) return <p className="text-sm text-zinc-500">No output.</p>;
+  return (
+    <pre className="max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs leading-relaxed text-zinc-100">
+      {chunks.map((c) => (
+        <span key={c.seq} className={c.stream === 'stderr' ? 'text-amber-300' : undefined}>
+          {stripAnsi(c.text)}
+        </span>
+      ))}
+    </pre>
+  );
+}
