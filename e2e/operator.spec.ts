@@ -20,7 +20,7 @@ test('first run: create the admin, then sign in', async ({ page, browser }) => {
   await other.getByLabel('Email').fill(ADMIN.email);
   await other.getByLabel('Password').fill('wrong password');
   await other.getByRole('button', { name: 'Sign in' }).click();
-  await expect(other.getByRole('alert')).toContainText('do not match');
+  await expect(other.getByText('That email and password do not match an account.')).toBeVisible();
   await signIn(other);
   await expect(other.getByText(ADMIN.name)).toBeVisible();
   await other.close();
