@@ -11,8 +11,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   pages: { signIn: '/sign-in' },
   // A wrong password is an ordinary event, not a server error with a stack.
   logger: {
-    error(error: Error) {
-      if (error.name === 'CredentialsSignin') return;
+    error(error: Error & { type?: string }) {
+      if (error.type === 'CredentialsSignin' || error.name === 'CredentialsSignin') return;
       console.error('[auth]', error);
     },
   },

@@ -4,9 +4,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@/db/client';
 import { pipelines, pipelineVersions } from '@/db/schema';
-import { createTestDatabase, loadTestPipelines } from '../testing/test-db';
+import { createTestDatabase, loadTestPipelines, waitFor } from '../testing/test-db';
 import { parsePipeline, PipelineDefinitionError } from './definition';
-import { loadPipelineFiles } from './loader';
+import { loadPipelineFiles, watchPipelines } from './loader';
 import { listLoadErrors } from '../runs/queries';
 
 const GOOD = `
@@ -122,5 +122,25 @@ describe('loading a folder', () => {
 
     const unchanged = await loadPipelineFiles(database.db, dir, () => {});
     expect(unchanged.loaded.every((l) => !l.changed)).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reloads by itself when a file in the folder changes', async () => {
+    const { dir } = await loadTestPipelines(database, {});
+    const stop = watchPipelines(database.db, dir, () => {});
+    try {
+      fs.writeFileSync(path.join(dir, 'late.yaml'), GOOD.replace('name: good', 'name: late'));
+      await waitFor('the new file to load', async () => {
+        const [row] = await database.db.select().from(pipelines).where(eq(pipelines.name, 'late'));
+        return row?.currentVersionId ? row : null;
+      });
+      fs.writeFileSync(path.join(dir, 'late.yaml'), 'name: [broken');
+      await waitFor('the error to be reported', async () =>
+        (await listLoadErrors(database.db)).some((e) => e.file.endsWith('late.yaml')),
+      );
+    } finally {
+      stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
