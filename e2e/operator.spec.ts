@@ -39,10 +39,18 @@ test('retry the failed release: only staging and production run again', async ({
   expect(before['deploy-production'].status).toBe('skipped');
 
   await page.goto(`/runs/${failed.id}`);
-  await expect(page.getByText('connection reset').or(page.getByText(/timed out|error/i)).first()).toBeVisible();
+  // Why it failed is on the page: the last line the step wrote to stderr.
+  await expect(page.getByText(/connection reset by peer/).filter({ visible: true }).first()).toBeVisible();
   await page.getByRole('button', { name: 'Retry failed steps' }).click();
-  await page.getByLabel(/reason/i).fill('registry hiccup');
-  await page.getByRole('button', { name: /^(Confirm|Retry)/ }).last().click();
+  // The dialog shows the plan before anything happens.
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByText('Will run again')).toBeVisible();
+  await expect(dialog.getByText('Deploy to staging')).toBeVisible();
+  await expect(dialog.getByText('connection reset by peer')).toBeVisible();
+  await expect(dialog.getByText('Build image, Run tests')).toBeVisible();
+  await dialog.getByLabel(/reason/i).fill('registry hiccup');
+  await dialog.getByRole('button', { name: 'Retry 1 step' }).click();
+  await expect(page.getByText(/Retrying run #\d+ — attempt 2/)).toBeVisible();
 
   // The page follows the run live until it succeeds.
   await expect(page.getByText('succeeded').first()).toBeVisible({ timeout: 30_000 });

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { LogOut, RotateCcw } from 'lucide-react';
 import { signOutAction } from '@/app/actions/auth';
 import { ThemeToggle } from '@/components/layout/theme-toggle';
+import { Toaster } from '@/components/ui/toaster';
 import { requirePageActor } from '@/lib/auth/identity';
 import { paths } from '@/lib/paths';
 
@@ -36,6 +37,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-6 py-6">{children}</main>
+      <Toaster />
     </div>
   );
 }

@@ -124,7 +124,7 @@ describe('HTTP API v1', () => {
     expect(first.json).toMatchObject({ id: run.id, status: 'running', attempt: 2 });
     const second = await retry();
     expect(second.status).toBe(409);
-    expect(second.json.error.message).toMatch(/already retried by Tester/);
+    expect(second.json.error.message).toMatch(/^Already retried by Tester \d+ (just now|\d+ s ago)/);
     await f.waitForRun(run.id);
     const third = await retry();
     expect(third.status).toBe(400);

@@ -110,7 +110,7 @@ describe('replay', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
       expect(r.reason).toMatchObject({ status: 409 });
-      expect(r.reason.message).toMatch(/already replayed by Tester/);
+      expect(r.reason.message).toMatch(/^Already replayed by Tester/);
     }
     await f.waitForRun(run.id);
     expect(await f.attemptsOf(deploy.id)).toHaveLength(2);

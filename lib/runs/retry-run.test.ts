@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { DomainError } from '../errors';
+import { planRetry } from './retry-plan';
 import { retryRun } from './retry-run';
 import { triggerRun } from './trigger-run';
 
@@ -86,9 +87,45 @@ describe('retry', () => {
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(19);
     for (const r of lost) expect(r.reason).toMatchObject({ code: 'conflict', status: 409 });
-    expect(lost[0].reason.message).toMatch(/already retried by Tester/);
+    expect(lost[0].reason.message).toMatch(/^Already retried by Tester \d+ (just now|\d+ s ago)/);
     await f.waitForRun(run.id);
     const test = await f.item(run.id, 'test');
     expect((await f.attemptsOf(test.id)).map((a) => a.kind)).toEqual(['initial', 'retry']);
+  });
+});
+
+describe('retry plan', () => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture({ 'chain.yaml': PIPELINE });
+    await f.startWorker();
+  });
+  afterAll(() => f.close());
+
+  it('previews exactly what the retry then does, and refuses a retry made for an older plan', async () => {
+    fs.writeFileSync(path.join(f.scratch, 'deploy.fail'), '');
+    const run = await triggerRun(f.db, f.actor, { pipelineId: await f.pipelineId('chain') });
+    await f.waitForRun(run.id);
+    const plan = await planRetry(f.db, run.id);
+    expect(plan).toMatchObject({ allowed: true, runAttempt: 1, definition: { changed: false, sameStructure: true } });
+    expect(plan.retry).toEqual([
+      { key: 'deploy', title: 'deploy', status: 'failed', attempt: 1, error: 'Step exited with code 3: boom' },
+    ]);
+    expect(plan.rerun.map((s) => s.key)).toEqual(['notify']);
+    expect(plan.kept.map((s) => [s.key, s.outputs])).toEqual([
+      ['build', { from: 'build', n: 1 }],
+      ['test', { from: 'test', n: 1 }],
+    ]);
+
+    fs.rmSync(path.join(f.scratch, 'deploy.fail'));
+    await retryRun(f.db, f.actor, run.id, { expectedAttempt: plan.runAttempt });
+    await f.waitForRun(run.id);
+    const items = await f.items(run.id);
+    const retried = items.filter((i) => i.attemptCount > 1).map((i) => i.key);
+    expect(retried).toEqual(plan.retry.map((s) => s.key));
+
+    const stale = await retryRun(f.db, f.actor, run.id, { expectedAttempt: 1 }).catch((e) => e);
+    expect(stale).toMatchObject({ status: 409 });
+    expect((await planRetry(f.db, run.id)).allowed).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { transact } from '../events';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRun, type RunRow } from './load';
-import { RETRYABLE_ITEM } from './state';
+import { retryDecision } from './retry-plan';
 import { createAttempt, setItemStatus, setRunStatus } from './transitions';
 
 export interface RetryOptions {
@@ -47,7 +47,8 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
     const retried: string[] = [];
     for (const item of graph.items) {
       const previous = graph.latest.get(item.id);
-      if (RETRYABLE_ITEM.includes(item.status) && previous) {
+      const decision = retryDecision(item, previous);
+      if (decision === 'retry' && previous) {
         await createAttempt(tx, sink, run, item, {
           kind: 'retry',
           inputs: previous.inputs,
@@ -57,7 +58,7 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
         });
         await setItemStatus(tx, sink, run, item, 'queued');
         retried.push(item.key);
-      } else if (item.status === 'skipped' || (RETRYABLE_ITEM.includes(item.status) && !previous)) {
+      } else if (decision === 'reset') {
         await setItemStatus(tx, sink, run, item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
       }
     }

@@ -7,6 +7,7 @@ import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
 import { paths } from '@/lib/paths';
 import { getRunDetail } from '@/lib/runs/queries';
+import { retryPlanOf } from '@/lib/runs/retry-plan';
 import { isFinishedRun, RETRYABLE_ITEM } from '@/lib/runs/state';
 import { orNotFound } from '@/lib/server/page-reads';
 import { getDb } from '@/lib/server/runtime';
@@ -23,7 +24,9 @@ const KIND_LABEL: Record<string, string> = {
 
 export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
   const { runId } = await params;
-  const detail = await orNotFound(getRunDetail(await getDb(), runId));
+  const db = await getDb();
+  const detail = await orNotFound(getRunDetail(db, runId));
+  const plan = retryPlanOf(detail);
   const { run, pipeline, version } = detail;
   const now = new Date();
   const finished = isFinishedRun(run.status);
@@ -65,7 +68,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
           </p>
           {run.gitMessage ? <p className="mt-1 text-sm">{run.gitMessage}</p> : null}
         </div>
-        <RunActions runId={run.id} status={run.status} attempt={run.attempt} />
+        <RunActions plan={plan} />
       </div>
 
       {definitionChanged ? (

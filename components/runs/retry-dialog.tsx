@@ -1,0 +1,139 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState, useTransition } from 'react';
+import { AlertTriangle, RotateCcw } from 'lucide-react';
+import { toast } from 'sonner';
+import { retryRunAction } from '@/app/actions/runs';
+import type { RetryPlan } from '@/lib/runs/retry-plan';
+import { Button } from '../ui/button';
+
+/**
+ * Retry shows its plan before anything happens: which steps re-run, which are
+ * kept with their outputs reused, the error that made them fail, and whether
+ * the definition changed since. The retry is sent with the run attempt the
+ * plan was made for, so a run that changed meanwhile is refused (409) and the
+ * dialog shows the new state instead of acting on the old one.
+ */
+export function RetryDialog({ plan }: { plan: RetryPlan }) {
+  const router = useRouter();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState('');
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  // A new plan (the run changed, live) clears an old refusal message.
+  useEffect(() => setRefusal(null), [plan.runAttempt, plan.runStatus]);
+
+  const confirm = () =>
+    startTransition(async () => {
+      const result = await retryRunAction(plan.runId, { reason, expectedAttempt: plan.runAttempt });
+      if (result.ok) {
+        dialog.current?.close();
+        setReason('');
+        toast.success(`Retrying run #${plan.runNumber} — attempt ${result.data.attempt}`, {
+          description: `${plan.retry.map((s) => s.key).join(', ')} will run again.`,
+        });
+      } else {
+        setRefusal(result.error.message);
+      }
+      router.refresh();
+    });
+
+  return (
+    <>
+      <Button
+        variant="primary"
+        disabled={!plan.allowed}
+        title={plan.allowed ? 'Re-run the failed steps; succeeded steps are kept' : (plan.notAllowedBecause ?? undefined)}
+        onClick={() => dialog.current?.showModal()}
+        aria-keyshortcuts="r"
+      >
+        <RotateCcw aria-hidden className="size-4" /> Retry failed steps
+      </Button>
+      <dialog
+        ref={dialog}
+        aria-labelledby="retry-title"
+        className="m-auto w-[36rem] max-w-[95vw] rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+      >
+        <form
+          method="dialog"
+          className="space-y-4 p-5"
+          onSubmit={(e) => {
+            e.preventDefault();
+            confirm();
+          }}
+        >
+          <h2 id="retry-title" className="text-lg font-semibold">
+            Retry run #{plan.runNumber}
+          </h2>
+          {plan.definition.changed ? (
+            <p className="flex items-start gap-2 rounded-md bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+              <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0" />
+              <span>
+                The pipeline changed since this run (<span className="font-mono">{plan.definition.runHash.slice(0, 8)}</span> →{' '}
+                <span className="font-mono">{plan.definition.currentHash?.slice(0, 8)}</span>). The retry uses the run’s own
+                version.
+              </span>
+            </p>
+          ) : null}
+          <section>
+            <h3 className="text-sm font-semibold">Will run again</h3>
+            <ul className="mt-1 space-y-1 text-sm">
+              {plan.retry.map((s) => (
+                <li key={s.key}>
+                  <span className="font-medium">{s.title}</span>{' '}
+                  <span className="text-zinc-500">
+                    ({s.status} on attempt {s.attempt}, same inputs)
+                  </span>
+                  {s.error ? (
+                    <pre className="mt-0.5 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
+                      {s.error}
+                    </pre>
+                  ) : null}
+                </li>
+              ))}
+              {plan.rerun.map((s) => (
+                <li key={s.key}>
+                  <span className="font-medium">{s.title}</span> <span className="text-zinc-500">(skipped before; runs after its needs)</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+          <section>
+            <h3 className="text-sm font-semibold">Kept — outputs reused, not run again</h3>
+            <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+              {plan.kept.length ? plan.kept.map((s) => s.title).join(', ') : 'none'}
+            </p>
+          </section>
+          <div>
+            <label htmlFor="retry-reason" className="block text-sm font-medium">
+              Reason (optional)
+            </label>
+            <textarea
+              id="retry-reason"
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              rows={2}
+              className="mt-1 w-full rounded-md border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
+              placeholder="e.g. registry was down"
+            />
+          </div>
+          {refusal ? (
+            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+              {refusal}
+            </p>
+          ) : null}
+          <div className="flex justify-end gap-2">
+            <Button type="button" onClick={() => dialog.current?.close()}>
+              Close
+            </Button>
+            <Button type="submit" variant="primary" disabled={pending || !plan.allowed}>
+              {pending ? 'Retrying…' : `Retry ${plan.retry.length} ${plan.retry.length === 1 ? 'step' : 'steps'}`}
+            </Button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}

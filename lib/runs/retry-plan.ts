@@ -1,0 +1,87 @@
+import type { Conn } from '@/db/client';
+import type { PipelineDefinition } from '../pipelines/definition';
+import type { AttemptRow, ItemRow } from './load';
+import { getRunDetail, type RunDetail } from './queries';
+import { RETRYABLE_ITEM } from './state';
+
+/** What a run retry does to each item: the one rule retryRun and its preview share. */
+export type RetryDecision = 'retry' | 'reset' | 'keep';
+
+export function retryDecision(item: Pick<ItemRow, 'status'>, latest: AttemptRow | null | undefined): RetryDecision {
+  if (RETRYABLE_ITEM.includes(item.status)) return latest ? 'retry' : 'reset';
+  if (item.status === 'skipped') return 'reset';
+  return 'keep';
+}
+
+export interface RetryPlan {
+  runId: string;
+  runNumber: number;
+  runStatus: string;
+  /** The run attempt the plan was made for; a retry sent with it is refused if the run moved on. */
+  runAttempt: number;
+  allowed: boolean;
+  notAllowedBecause: string | null;
+  /** Failed or cancelled steps: a new attempt with the same inputs. */
+  retry: { key: string; title: string; status: string; attempt: number; error: string | null }[];
+  /** Steps that never ran behind a failure: they run once their needs succeed. */
+  rerun: { key: string; title: string }[];
+  /** Succeeded steps: kept, their outputs reused. */
+  kept: { key: string; title: string; outputs: Record<string, unknown> | null }[];
+  definition: { runHash: string; currentHash: string | null; changed: boolean; sameStructure: boolean };
+}
+
+/** Previews a run retry without changing anything: what will run again, what is kept, and why. */
+export async function planRetry(conn: Conn, runId: string): Promise<RetryPlan> {
+  return retryPlanOf(await getRunDetail(conn, runId));
+}
+
+/** The plan from a run already read (the run page has it). */
+export function retryPlanOf(detail: RunDetail): RetryPlan {
+  const { run } = detail;
+  const titles = titleLookup(detail.version.definition);
+  const plan: RetryPlan = {
+    runId: run.id,
+    runNumber: run.number,
+    runStatus: run.status,
+    runAttempt: run.attempt,
+    allowed: run.status === 'failed' || run.status === 'cancelled',
+    notAllowedBecause:
+      run.status === 'succeeded'
+        ? 'The run succeeded: nothing to retry. Replay a step to run it again.'
+        : run.status === 'queued' || run.status === 'running'
+          ? `The run is ${run.status}; wait for it to finish or cancel it.`
+          : null,
+    retry: [],
+    rerun: [],
+    kept: [],
+    definition: {
+      runHash: detail.version.contentHash,
+      currentHash: detail.pipeline.currentVersionHash,
+      changed: !!detail.pipeline.currentVersionHash && detail.pipeline.currentVersionHash !== detail.version.contentHash,
+      sameStructure: detail.pipeline.currentStructureHash === detail.version.structureHash,
+    },
+  };
+  for (const item of detail.items) {
+    const title = titles(item.key);
+    const decision = retryDecision(item, item.latestAttempt);
+    if (decision === 'retry') {
+      plan.retry.push({
+        key: item.key,
+        title,
+        status: item.status,
+        attempt: item.latestAttempt!.number,
+        error: item.latestAttempt!.error?.message ?? null,
+      });
+    } else if (decision === 'reset') {
+      plan.rerun.push({ key: item.key, title });
+    } else {
+      plan.kept.push({ key: item.key, title, outputs: item.latestAttempt?.outputs ?? null });
+    }
+  }
+  return plan;
+}
+
+const titleLookup = (definition: PipelineDefinition) => {
+  const byKey = new Map(definition.steps.map((s) => [s.key, s.title]));
+  return (key: string) => byKey.get(key) ?? key;
+};
