@@ -61,6 +61,8 @@ test('retry the failed release: only staging and production run again', async ({
   expect(after['deploy-staging'].attempt_count).toBe(2);
   expect(after['deploy-production'].attempt_count).toBe(1);
   await expect(page.getByText(/Attempt 2/).first()).toBeVisible();
+  // The same inputs failed, then succeeded: staging is marked flaky.
+  await expect(page.getByText('flaky', { exact: true })).toBeVisible();
 });
 
 test('replay the training deploy with a fixed endpoint from the form', async ({ signedInPage: page, api }) => {
@@ -92,4 +94,12 @@ test('replay the training deploy with a fixed endpoint from the form', async ({ 
   expect(after['train'].attempt_count).toBe(1);
   await page.reload();
   await expect(page.getByText('endpoint moved to v1').first()).toBeVisible();
+
+  // Compare the two attempts: the endpoint changed, and the error went away.
+  await page.getByRole('link', { name: 'Compare with attempt 1' }).click();
+  await expect(page.getByRole('heading', { name: /Compare attempts of/ })).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Inputs · differ/ })).toBeVisible();
+  await expect(page.getByText('"endpoint": "http://inference.internal:8080/v0/predict"')).toBeVisible();
+  await expect(page.getByText(`"endpoint": "${fixedEndpoint.toString()}"`)).toBeVisible();
+  await expect(page.getByRole('heading', { name: /Error · differ/ })).toBeVisible();
 });

@@ -10,6 +10,8 @@ export const paths = {
   attempt: (runId: string, key: string, number: number) =>
     `/runs/${runId}/steps/${encodeURIComponent(key)}#attempt-${number}`,
   replay: (runId: string, key: string) => `/runs/${runId}/steps/${encodeURIComponent(key)}/replay`,
+  compare: (runId: string, key: string, a?: number, b?: number) =>
+    `/runs/${runId}/steps/${encodeURIComponent(key)}/compare${a && b ? `?a=${a}&b=${b}` : ''}`,
 };
 
 /** The public origin for html_url fields: REPRISE_PUBLIC_URL, else the request's own origin. */

@@ -187,6 +187,12 @@ export async function listAttempts(conn: Conn, runId: string, itemId: string): P
   };
 }
 
+/** Every attempt of a run, oldest first per item: for marks that need the whole history (flaky). */
+export async function listRunAttempts(conn: Conn, runId: string) {
+  if (!isUuid(runId)) throw notFound('Run');
+  return conn.select().from(attempts).where(eq(attempts.runId, runId)).orderBy(asc(attempts.workItemId), asc(attempts.number));
+}
+
 export async function findItemByKey(conn: Conn, runId: string, key: string) {
   if (!isUuid(runId)) throw notFound('Run');
   const [item] = await conn

@@ -6,7 +6,9 @@ import { Card } from '@/components/ui/card';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
 import { paths } from '@/lib/paths';
-import { getRunDetail } from '@/lib/runs/queries';
+import { getRunDetail, listRunAttempts } from '@/lib/runs/queries';
+import { isFlaky } from '@/lib/attempts/insights';
+import { FlakyMark } from '@/components/attempts/flaky-mark';
 import { retryPlanOf } from '@/lib/runs/retry-plan';
 import { isFinishedRun, RETRYABLE_ITEM } from '@/lib/runs/state';
 import { orNotFound } from '@/lib/server/page-reads';
@@ -27,6 +29,9 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
   const db = await getDb();
   const detail = await orNotFound(getRunDetail(db, runId));
   const plan = retryPlanOf(detail);
+  const byItem = new Map<string, Awaited<ReturnType<typeof listRunAttempts>>>();
+  for (const a of await listRunAttempts(db, runId)) byItem.set(a.workItemId, [...(byItem.get(a.workItemId) ?? []), a]);
+  const flaky = new Set(detail.items.filter((i) => isFlaky(byItem.get(i.id) ?? [])).map((i) => i.id));
   const { run, pipeline, version } = detail;
   const now = new Date();
   const finished = isFinishedRun(run.status);
@@ -95,6 +100,11 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
                     {step?.title ?? item.key}
                   </Link>
                   <span className="ml-2 font-mono text-xs text-zinc-500">{item.key}</span>
+                  {flaky.has(item.id) ? (
+                    <span className="ml-2">
+                      <FlakyMark />
+                    </span>
+                  ) : null}
                   <p className="text-xs text-zinc-500 dark:text-zinc-400">
                     {item.needs.length ? `needs ${item.needs.join(', ')} · ` : ''}
                     {item.attemptCount} {item.attemptCount === 1 ? 'attempt' : 'attempts'}

@@ -6,6 +6,8 @@ import { Card } from '@/components/ui/card';
 import { JsonView } from '@/components/ui/json-view';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
+import { isFlaky, sameErrorAs } from '@/lib/attempts/insights';
+import { FlakyMark } from '@/components/attempts/flaky-mark';
 import { paths } from '@/lib/paths';
 import { findItemByKey, getRunDetail, listAttempts } from '@/lib/runs/queries';
 import { isFinishedRun, RETRYABLE_ITEM } from '@/lib/runs/state';
@@ -30,6 +32,8 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
   const item = await orNotFound(findItemByKey(db, runId, key));
   const { attempts } = await listAttempts(db, runId, item.id);
   const byId = new Map(attempts.map((a) => [a.id, a]));
+  const repeated = sameErrorAs(attempts);
+  const flaky = isFlaky(attempts);
   const step = detail.version.definition.steps.find((s) => s.key === key);
   const finishedRun = isFinishedRun(detail.run.status);
   const now = new Date();
@@ -50,6 +54,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
           </p>
           <h1 className="flex items-center gap-3 text-2xl font-semibold">
             {step?.title ?? key} <StatusBadge status={item.status} />
+            {flaky ? <FlakyMark /> : null}
           </h1>
           <p className="text-sm text-zinc-500">
             <span className="font-mono">{key}</span> · {attempts.length} {attempts.length === 1 ? 'attempt' : 'attempts'}
@@ -58,6 +63,11 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
         </div>
         <div className="flex items-center gap-3">
           {RETRYABLE_ITEM.includes(item.status) && attempts.length ? <RetryStepButton runId={runId} itemId={item.id} /> : null}
+          {attempts.length >= 2 ? (
+            <Link href={paths.compare(runId, key)} className="text-sm font-medium text-sky-700 hover:underline dark:text-sky-400">
+              Compare attempts
+            </Link>
+          ) : null}
           {finishedRun && attempts.length ? <ReplayLink href={paths.replay(runId, key)} /> : null}
         </div>
       </div>
@@ -81,6 +91,19 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
               <StatusBadge status={a.status} suffix={replacedBy ? `replaced by attempt ${replacedBy.number}` : undefined} />
               <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{KIND_LABEL[a.kind]}</span>
               <span className="text-xs text-zinc-500">run attempt {a.runAttempt}</span>
+              {repeated.has(a.id) ? (
+                <span className="rounded bg-red-100 px-2 py-0.5 text-xs text-red-800 dark:bg-red-950 dark:text-red-200">
+                  same error as attempt {repeated.get(a.id)}
+                </span>
+              ) : null}
+              {retried ? (
+                <Link
+                  href={paths.compare(runId, key, retried.number, a.number)}
+                  className="ml-auto text-xs text-sky-700 hover:underline dark:text-sky-400"
+                >
+                  Compare with attempt {retried.number}
+                </Link>
+              ) : null}
             </div>
             <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-4">
               <div>
