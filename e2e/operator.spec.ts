@@ -11,7 +11,10 @@ test('first run: create the admin, then sign in', async ({ page, browser }) => {
   await page.getByLabel('Email').fill(ADMIN.email);
   await page.getByLabel('Password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Create admin account' }).click();
-  await expect(page.getByText('Release').first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Failing now' })).toBeVisible();
+  await page.getByRole('link', { name: 'Pipelines' }).click();
+  await expect(page.getByText('Release', { exact: true })).toBeVisible();
+  await expect(page.getByText('Model training', { exact: true })).toBeVisible();
 
   // The setup page is gone once an admin exists; a new browser must sign in.
   const other = await browser.newPage();
@@ -38,10 +41,11 @@ test('retry the failed release: only staging and production run again', async ({
   expect(before['deploy-staging'].status).toBe('failed');
   expect(before['deploy-production'].status).toBe('skipped');
 
-  await page.goto(`/runs/${failed.id}`);
-  // Why it failed is on the page: the last line the step wrote to stderr.
-  await expect(page.getByText(/connection reset by peer/).filter({ visible: true }).first()).toBeVisible();
-  await page.getByRole('button', { name: 'Retry failed steps' }).click();
+  // From the overview, the failed run is one click from its Retry.
+  await page.goto('/');
+  const failing = page.locator('section').filter({ has: page.getByRole('heading', { name: /^Release/ }) }).last();
+  await failing.getByRole('link', { name: 'Retry…' }).click();
+  await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}`));
   // The dialog shows the plan before anything happens.
   const dialog = page.getByRole('dialog');
   await expect(dialog.getByText('Will run again')).toBeVisible();
@@ -50,6 +54,8 @@ test('retry the failed release: only staging and production run again', async ({
   await expect(dialog.getByText('Build image, Run tests')).toBeVisible();
   await dialog.getByLabel(/reason/i).fill('registry hiccup');
   await dialog.getByRole('button', { name: 'Retry 1 step' }).click();
+  // Why it failed stays on the page: the last line the step wrote to stderr.
+  await expect(page.getByText(/connection reset by peer/).filter({ visible: true }).first()).toBeVisible();
   await expect(page.getByText(/Retrying run #\d+ — attempt 2/)).toBeVisible();
 
   // The page follows the run live until it succeeds.

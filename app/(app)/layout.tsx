@@ -3,6 +3,8 @@ import { LogOut, RotateCcw } from 'lucide-react';
 import { signOutAction } from '@/app/actions/auth';
 import { ThemeToggle } from '@/components/layout/theme-toggle';
 import { Toaster } from '@/components/ui/toaster';
+import { ConnectionIndicator } from '@/components/live/connection-indicator';
+import { LiveEventsProvider } from '@/components/live/live-events';
 import { requirePageActor } from '@/lib/auth/identity';
 import { paths } from '@/lib/paths';
 
@@ -11,33 +13,39 @@ export const dynamic = 'force-dynamic';
 export default async function AppLayout({ children }: { children: React.ReactNode }) {
   const actor = await requirePageActor();
   return (
-    <div className="min-h-screen">
-      <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-6">
-          <Link href={paths.home()} className="flex items-center gap-2 font-semibold">
-            <RotateCcw aria-hidden className="size-5 text-sky-600" /> Reprise
-          </Link>
-          <nav className="flex gap-4 text-sm">
-            <Link href={paths.pipelines()} className="text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-white">
-              Pipelines
+    <LiveEventsProvider>
+      <div className="min-h-screen">
+        <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+          <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-6">
+            <Link href={paths.home()} className="flex items-center gap-2 font-semibold">
+              <RotateCcw aria-hidden className="size-5 text-sky-600" /> Reprise
             </Link>
-          </nav>
-          <div className="ml-auto flex items-center gap-3 text-sm">
-            <span className="text-zinc-600 dark:text-zinc-300">{actor.name}</span>
-            <ThemeToggle />
-            <form action={signOutAction}>
-              <button
-                type="submit"
-                className="flex items-center gap-1 rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+            <nav className="flex gap-4 text-sm">
+              <Link
+                href={paths.pipelines()}
+                className="text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-white"
               >
-                <LogOut aria-hidden className="size-4" /> Sign out
-              </button>
-            </form>
+                Pipelines
+              </Link>
+            </nav>
+            <div className="ml-auto flex items-center gap-3 text-sm">
+              <ConnectionIndicator />
+              <span className="text-zinc-600 dark:text-zinc-300">{actor.name}</span>
+              <ThemeToggle />
+              <form action={signOutAction}>
+                <button
+                  type="submit"
+                  className="flex items-center gap-1 rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+                >
+                  <LogOut aria-hidden className="size-4" /> Sign out
+                </button>
+              </form>
+            </div>
           </div>
-        </div>
-      </header>
-      <main className="mx-auto max-w-6xl px-6 py-6">{children}</main>
-      <Toaster />
-    </div>
+        </header>
+        <main className="mx-auto max-w-6xl px-6 py-6">{children}</main>
+        <Toaster />
+      </div>
+    </LiveEventsProvider>
   );
 }

@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useLiveEvents } from '../live/live-events';
 
 interface Chunk {
   seq: number;
@@ -20,6 +21,7 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
   const [chunks, setChunks] = useState<Chunk[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
+  const fetchMoreRef = useRef<(() => void) | null>(null);
 
   useEffect(() => {
     let after = 0;
@@ -47,19 +49,17 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
       })();
     };
     fetchMore();
-    if (!live) return () => void (cancelled = true);
-    const source = new EventSource(`/api/events?run=${encodeURIComponent(runId)}`);
-    const onEvent = (e: MessageEvent<string>) => {
-      const event = JSON.parse(e.data) as { data: { attempt_id?: string } };
-      if (event.data.attempt_id === attemptId) fetchMore();
-    };
-    source.addEventListener('log.appended', onEvent);
-    source.addEventListener('attempt.finished', onEvent);
+    fetchMoreRef.current = fetchMore;
     return () => {
       cancelled = true;
-      source.close();
+      fetchMoreRef.current = null;
     };
-  }, [attemptId, runId, live]);
+  }, [attemptId]);
+
+  // New chunks are announced on the tab's one event stream.
+  useLiveEvents((event) => {
+    if (event.type === 'reset' || (event.run_id === runId && event.data.attempt_id === attemptId)) fetchMoreRef.current?.();
+  }, live);
 
   if (error) return <p className="text-sm text-red-700 dark:text-red-300">Could not load the logs ({error}).</p>;
   if (!loaded && chunks.length === 0) return <div className="h-16 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading logs" />;

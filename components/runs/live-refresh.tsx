@@ -1,32 +1,40 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
+import { useConnectionState, useLiveEvents } from '../live/live-events';
+
+const POLL_MS = 5000;
 
 /**
- * Follows a run live: one EventSource on /api/events, and a debounced
- * refresh of the server-rendered page whenever an event for it arrives. The
- * page's data always comes from the same reads as its first render.
+ * Keeps a server-rendered page current: on any event of the run (or a
+ * `reset`) the page is refreshed, debounced, so its data always comes from
+ * the same reads as its first render. While the stream is down, it polls.
  */
-export function LiveRefresh({ runId, active }: { runId: string; active: boolean }) {
+export function LiveRefresh({ runId, active }: { runId?: string; active: boolean }) {
   const router = useRouter();
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const state = useConnectionState();
+
+  const refresh = () => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      router.refresh();
+    }, 250);
+  };
+  useLiveEvents((event) => {
+    if (event.type === 'reset' || !runId || event.run_id === runId) {
+      if (event.type !== 'log.appended') refresh();
+    }
+  }, active);
+
   useEffect(() => {
-    if (!active) return;
-    const source = new EventSource(`/api/events?run=${encodeURIComponent(runId)}`);
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const refresh = () => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        router.refresh();
-      }, 250);
-    };
-    const types = ['run.status_changed', 'item.status_changed', 'attempt.created', 'attempt.started', 'attempt.finished', 'reset'];
-    types.forEach((t) => source.addEventListener(t, refresh));
-    return () => {
-      if (timer) clearTimeout(timer);
-      source.close();
-    };
-  }, [runId, active, router]);
+    if (!active || state === 'live' || state === 'connecting') return;
+    const poll = setInterval(() => router.refresh(), POLL_MS);
+    return () => clearInterval(poll);
+  }, [active, state, router]);
+
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
   return null;
 }

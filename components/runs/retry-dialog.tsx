@@ -15,12 +15,20 @@ import { Button } from '../ui/button';
  * plan was made for, so a run that changed meanwhile is refused (409) and the
  * dialog shows the new state instead of acting on the old one.
  */
-export function RetryDialog({ plan }: { plan: RetryPlan }) {
+export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; openOnLoad?: boolean }) {
   const router = useRouter();
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [refusal, setRefusal] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+
+  // "Retry…" from the overview lands here with the dialog open.
+  const openedOnLoad = useRef(false);
+  useEffect(() => {
+    if (!openOnLoad || openedOnLoad.current) return;
+    openedOnLoad.current = true;
+    if (plan.allowed) dialog.current?.showModal();
+  }, [openOnLoad, plan.allowed]);
 
   // A new plan (the run changed, live) clears an old refusal message.
   useEffect(() => setRefusal(null), [plan.runAttempt, plan.runStatus]);

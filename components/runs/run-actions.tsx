@@ -21,7 +21,7 @@ function ActionError({ result }: { result: ActionResult<unknown> | null }) {
 }
 
 /** Retry (its dialog shows the plan first) and Cancel for a run. */
-export function RunActions({ plan }: { plan: RetryPlan }) {
+export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openRetry?: boolean }) {
   const router = useRouter();
   const [result, setResult] = useState<ActionResult<unknown> | null>(null);
   const [pending, startTransition] = useTransition();
@@ -29,7 +29,7 @@ export function RunActions({ plan }: { plan: RetryPlan }) {
   return (
     <div className="flex flex-col items-end">
       <div className="flex gap-2">
-        <RetryDialog plan={plan} />
+        <RetryDialog plan={plan} openOnLoad={openRetry} />
         <Button
           variant="danger"
           disabled={!canCancel || pending}

@@ -117,6 +117,50 @@ function decodeCursor(cursor: string | null | undefined): { at: string; id: stri
   return { at, id };
 }
 
+/** Failed runs since `since`, newest first, with their pipeline: the overview's "failing now". */
+export async function listFailedRunsSince(conn: Conn, since: Date) {
+  return conn
+    .select({ run: runs, pipelineName: pipelines.name, pipelineTitle: pipelines.title, actorName: users.name })
+    .from(runs)
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.triggeredBy))
+    .where(and(eq(runs.status, 'failed'), sql`${runs.createdAt} > ${since.toISOString()}::timestamptz`))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(200);
+}
+
+/** Runs queued or running now, newest first. */
+export async function listActiveRuns(conn: Conn) {
+  return conn
+    .select({ run: runs, pipelineTitle: pipelines.title, actorName: users.name })
+    .from(runs)
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.triggeredBy))
+    .where(inArray(runs.status, ['queued', 'running']))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(100);
+}
+
+/** A pipeline's latest runs for its status strip, success rate and median duration. */
+export async function pipelineHealth(conn: Conn, pipelineId: string, count = 20) {
+  const recent = await conn
+    .select({ id: runs.id, number: runs.number, status: runs.status, startedAt: runs.startedAt, finishedAt: runs.finishedAt })
+    .from(runs)
+    .where(eq(runs.pipelineId, pipelineId))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(count);
+  const finished = recent.filter((r) => r.status === 'succeeded' || r.status === 'failed');
+  const durations = recent
+    .filter((r) => r.status === 'succeeded' && r.startedAt && r.finishedAt)
+    .map((r) => r.finishedAt!.getTime() - r.startedAt!.getTime())
+    .sort((a, b) => a - b);
+  return {
+    recent,
+    successRate: finished.length ? finished.filter((r) => r.status === 'succeeded').length / finished.length : null,
+    medianMs: durations.length ? durations[Math.floor(durations.length / 2)] : null,
+  };
+}
+
 export interface RunDetail {
   run: RunRow;
   pipeline: { id: string; name: string; title: string; currentVersionHash: string | null; currentStructureHash: string | null };

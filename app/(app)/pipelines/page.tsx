@@ -1,10 +1,12 @@
 import Link from 'next/link';
 import { AlertTriangle } from 'lucide-react';
+import { LiveRefresh } from '@/components/runs/live-refresh';
 import { Card, EmptyState } from '@/components/ui/card';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { RelativeTime } from '@/components/ui/time';
 import { paths } from '@/lib/paths';
-import { listLoadErrors, listPipelines } from '@/lib/runs/queries';
+import { listLoadErrors, listPipelines, pipelineHealth } from '@/lib/runs/queries';
+import { PipelineHealth } from '@/components/pipelines/pipeline-health';
 import { getDb } from '@/lib/server/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -13,8 +15,11 @@ export const metadata = { title: 'Pipelines' };
 export default async function PipelinesPage() {
   const db = await getDb();
   const [pipelines, errors] = await Promise.all([listPipelines(db), listLoadErrors(db)]);
+  const health = new Map(await Promise.all(pipelines.map(async (p) => [p.id, await pipelineHealth(db, p.id)] as const)));
+  const now = new Date();
   return (
     <div className="space-y-6">
+      <LiveRefresh active />
       <h1 className="text-2xl font-semibold">Pipelines</h1>
       {errors.length > 0 ? (
         <Card className="border-red-300 dark:border-red-900">
@@ -55,14 +60,15 @@ export default async function PipelinesPage() {
                     {p.project}/{p.name} · version <span className="font-mono">{p.versionHash?.slice(0, 8) ?? '—'}</span>
                   </p>
                 </div>
+                <PipelineHealth health={health.get(p.id)!} />
                 {p.lastRun ? (
-                  <div className="flex items-center gap-3 text-sm text-zinc-500 dark:text-zinc-400">
+                  <div className="flex w-64 items-center justify-end gap-3 text-sm text-zinc-500 dark:text-zinc-400">
                     <span>Run #{p.lastRun.number}</span>
                     <StatusBadge status={p.lastRun.status} />
-                    <RelativeTime date={p.lastRun.createdAt} />
+                    <RelativeTime date={p.lastRun.createdAt} now={now} />
                   </div>
                 ) : (
-                  <span className="text-sm text-zinc-500">No runs yet</span>
+                  <span className="w-64 text-right text-sm text-zinc-500">No runs yet</span>
                 )}
               </Link>
             </li>

@@ -24,8 +24,15 @@ const KIND_LABEL: Record<string, string> = {
   rerun: 're-run after upstream change',
 };
 
-export default async function RunPage({ params }: { params: Promise<{ runId: string }> }) {
+export default async function RunPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ runId: string }>;
+  searchParams: Promise<{ retry?: string }>;
+}) {
   const { runId } = await params;
+  const { retry } = await searchParams;
   const db = await getDb();
   const detail = await orNotFound(getRunDetail(db, runId));
   const plan = retryPlanOf(detail);
@@ -73,7 +80,7 @@ export default async function RunPage({ params }: { params: Promise<{ runId: str
           </p>
           {run.gitMessage ? <p className="mt-1 text-sm">{run.gitMessage}</p> : null}
         </div>
-        <RunActions plan={plan} />
+        <RunActions plan={plan} openRetry={retry === '1'} />
       </div>
 
       {definitionChanged ? (
