@@ -1,38 +1,7 @@
-import { ADMIN, expect, signIn, test } from './fixtures';
+import { expect, test } from './fixtures';
 
-// One embedded database for the whole file: the first test creates the admin
-// the others sign in as.
+// The demo's first runs: each journey takes the one it needs.
 test.describe.configure({ mode: 'serial' });
-
-test('first run: create the admin, then sign in', async ({ page, browser }) => {
-  await page.goto('/');
-  await expect(page).toHaveURL(/\/setup/);
-  await page.getByLabel('Name').fill(ADMIN.name);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Create admin account' }).click();
-  await expect(page.getByRole('heading', { name: 'Failing now' })).toBeVisible();
-  await page.getByRole('link', { name: 'Pipelines' }).click();
-  await expect(page.getByText('Release', { exact: true })).toBeVisible();
-  await expect(page.getByText('Model training', { exact: true })).toBeVisible();
-
-  // The setup page is gone once an admin exists; a new browser must sign in.
-  const other = await browser.newPage();
-  await other.goto('/setup');
-  await expect(other).toHaveURL(/sign-in/);
-  await other.getByLabel('Email').fill(ADMIN.email);
-  await other.getByLabel('Password').fill('wrong password');
-  await other.getByRole('button', { name: 'Sign in' }).click();
-  await expect(other.getByText('That email and password do not match an account.')).toBeVisible();
-  await signIn(other);
-  await expect(other.getByText(ADMIN.name)).toBeVisible();
-  await other.close();
-});
-
-test('the API refuses requests without identity', async ({ request }) => {
-  const res = await request.get('/api/v1/pipelines');
-  expect(res.status()).toBe(401);
-});
 
 test('retry the failed release: only staging and production run again', async ({ signedInPage: page, api }) => {
   const failed = await api.finishedRun('release', 'failed');

@@ -5,6 +5,7 @@ import { DomainError } from '@/lib/errors';
 import { paths } from '@/lib/paths';
 import { cancelRun } from '@/lib/runs/cancel-run';
 import { replayItem, retryItem } from '@/lib/runs/item-operations';
+import { BULK_LIMIT, retryRuns } from '@/lib/runs/bulk-retry';
 import { retryRun } from '@/lib/runs/retry-run';
 import { triggerRun } from '@/lib/runs/trigger-run';
 import { runAction } from '@/lib/server/action';
@@ -74,5 +75,13 @@ export async function replayItemAction(runId: string, itemId: string, input: { i
       reason: parse(reason, input.reason),
     });
     return { attemptId: attempt.id, number: attempt.number };
+  });
+}
+
+/** Retries several runs; the answer has one result per run. */
+export async function bulkRetryAction(runIds: string[], input: { reason?: string } = {}) {
+  return runAction(async (actor, db) => {
+    const ids = parse(z.array(z.string()).max(BULK_LIMIT), runIds);
+    return retryRuns(db, actor, ids, parse(reason, input.reason));
   });
 }

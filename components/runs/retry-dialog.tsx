@@ -53,7 +53,9 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
       <Button
         variant="primary"
         disabled={!plan.allowed}
-        title={plan.allowed ? 'Re-run the failed steps; succeeded steps are kept' : (plan.notAllowedBecause ?? undefined)}
+        title={
+          plan.allowed ? 'Re-run the failed steps; succeeded steps are kept' : (plan.notAllowedBecause ?? undefined)
+        }
         onClick={() => dialog.current?.showModal()}
         aria-keyshortcuts="r"
       >
@@ -79,9 +81,10 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
             <p className="flex items-start gap-2 rounded-md bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
               <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0" />
               <span>
-                The pipeline changed since this run (<span className="font-mono">{plan.definition.runHash.slice(0, 8)}</span> →{' '}
-                <span className="font-mono">{plan.definition.currentHash?.slice(0, 8)}</span>). The retry uses the run’s own
-                version.
+                The pipeline changed since this run (
+                <span className="font-mono">{plan.definition.runHash.slice(0, 8)}</span> →{' '}
+                <span className="font-mono">{plan.definition.currentHash?.slice(0, 8)}</span>). The retry uses the run’s
+                own version.
               </span>
             </p>
           ) : null}
@@ -103,7 +106,8 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
               ))}
               {plan.rerun.map((s) => (
                 <li key={s.key}>
-                  <span className="font-medium">{s.title}</span> <span className="text-zinc-500">(skipped before; runs after its needs)</span>
+                  <span className="font-medium">{s.title}</span>{' '}
+                  <span className="text-zinc-500">(skipped before; runs after its needs)</span>
                 </li>
               ))}
             </ul>
@@ -128,7 +132,10 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
             />
           </div>
           {refusal ? (
-            <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+            <p
+              role="alert"
+              className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+            >
               {refusal}
             </p>
           ) : null}

@@ -14,7 +14,10 @@ import { RetryDialog } from './retry-dialog';
 function ActionError({ result }: { result: ActionResult<unknown> | null }) {
   if (!result || result.ok) return null;
   return (
-    <p role="alert" className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+    <p
+      role="alert"
+      className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
+    >
       {result.error.message}
     </p>
   );

@@ -5,6 +5,7 @@ import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
 import { assertCan, type Action } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
+import { isUuid } from '../ids';
 import { transact, type EventSink } from '../events';
 import { descendants } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
@@ -33,6 +34,7 @@ async function withLockedItem<T>(
   return transact(db, async (tx, sink) => {
     const run = await lockRun(tx, runId);
     assertCan(actor, action, { projectId: run.projectId });
+    if (!isUuid(itemId)) throw notFound('Step');
     const [exists] = await tx
       .select({ id: workItems.id })
       .from(workItems)

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Conn, Tx } from '@/db/client';
 import { attempts, pipelineVersions, runs, workItems } from '@/db/schema';
 import { notFound } from '../errors';
+import { isUuid } from '../ids';
 import type { PipelineDefinition, StepDefinition } from '../pipelines/definition';
 
 export type RunRow = typeof runs.$inferSelect;
@@ -15,6 +16,7 @@ export type AttemptRow = typeof attempts.$inferSelect;
  * the run is always locked before its attempts and items).
  */
 export async function lockRun(tx: Tx, runId: string): Promise<RunRow> {
+  if (!isUuid(runId)) throw notFound('Run');
   const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
   if (!run) throw notFound('Run');
   return run;

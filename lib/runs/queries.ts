@@ -13,6 +13,7 @@ import {
   type RunStatus,
 } from '@/db/schema';
 import { DomainError, notFound } from '../errors';
+import { isUuid } from '../ids';
 import type { PipelineDefinition } from '../pipelines/definition';
 import type { AttemptRow, ItemRow, RunRow } from './load';
 
@@ -66,6 +67,14 @@ export interface RunListFilter {
   pipelineId?: string;
   status?: RunStatus;
   environment?: string;
+  branch?: string;
+  trigger?: string;
+  /** The id of the user who triggered the run. */
+  actorId?: string;
+  /** Runs created at or after this time. */
+  since?: Date;
+  /** Runs created at or before this time: pins a list while new runs arrive. */
+  until?: string;
   cursor?: string | null;
   limit?: number;
 }
@@ -77,6 +86,13 @@ export async function listRuns(conn: Conn, filter: RunListFilter) {
   if (filter.pipelineId) where.push(eq(runs.pipelineId, filter.pipelineId));
   if (filter.status) where.push(eq(runs.status, filter.status));
   if (filter.environment) where.push(eq(runs.environment, filter.environment));
+  if (filter.branch) where.push(eq(runs.gitBranch, filter.branch));
+  if (filter.trigger) where.push(eq(runs.trigger, filter.trigger as RunRow['trigger']));
+  if (filter.actorId) where.push(eq(runs.triggeredBy, filter.actorId));
+  if (filter.since) where.push(sql`${runs.createdAt} >= ${filter.since.toISOString()}::timestamptz`);
+  if (filter.until && !Number.isNaN(Date.parse(filter.until))) {
+    where.push(sql`${runs.createdAt} <= ${filter.until}::timestamptz`);
+  }
   const cursor = decodeCursor(filter.cursor);
   if (cursor) {
     where.push(sql`(${runs.createdAt}, ${runs.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
@@ -115,6 +131,24 @@ function decodeCursor(cursor: string | null | undefined): { at: string; id: stri
     throw new DomainError('bad_request', 'The cursor is not one this API gave out; start again without it.');
   }
   return { at, id };
+}
+
+/** The values a pipeline's run filters can take: branches and people seen on its runs. */
+export async function runFilterOptions(conn: Conn, pipelineId: string) {
+  const [branches, actors] = await Promise.all([
+    conn
+      .selectDistinct({ branch: runs.gitBranch })
+      .from(runs)
+      .where(and(eq(runs.pipelineId, pipelineId), sql`${runs.gitBranch} is not null`))
+      .limit(100),
+    conn
+      .selectDistinct({ id: users.id, name: users.name })
+      .from(runs)
+      .innerJoin(users, eq(users.id, runs.triggeredBy))
+      .where(eq(runs.pipelineId, pipelineId))
+      .limit(100),
+  ]);
+  return { branches: branches.map((b) => b.branch!).sort(), actors: actors.sort((a, b) => a.name.localeCompare(b.name)) };
 }
 
 /** Failed runs since `since`, newest first, with their pipeline: the overview's "failing now". */
@@ -265,7 +299,5 @@ export async function getLogs(conn: Conn, attemptId: string, after = 0, limit = 
   return { items, nextAfter: items.length ? items[items.length - 1].seq : after };
 }
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
+export { isUuid };
 

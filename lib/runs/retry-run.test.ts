@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { DomainError } from '../errors';
+import { retryRuns } from './bulk-retry';
 import { planRetry } from './retry-plan';
 import { retryRun } from './retry-run';
 import { triggerRun } from './trigger-run';
@@ -127,5 +128,36 @@ describe('retry plan', () => {
     const stale = await retryRun(f.db, f.actor, run.id, { expectedAttempt: 1 }).catch((e) => e);
     expect(stale).toMatchObject({ status: 409 });
     expect((await planRetry(f.db, run.id)).allowed).toBe(false);
+  });
+});
+
+describe('bulk retry', () => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture({ 'chain.yaml': PIPELINE });
+    await f.startWorker();
+  });
+  afterAll(() => f.close());
+
+  it('retries each failed run and reports a result per run', async () => {
+    fs.writeFileSync(path.join(f.scratch, 'build.fail'), '');
+    const pipelineId = await f.pipelineId('chain');
+    const failed = [];
+    for (let i = 0; i < 3; i++) failed.push(await triggerRun(f.db, f.actor, { pipelineId }));
+    for (const run of failed) await f.waitForRun(run.id);
+    fs.rmSync(path.join(f.scratch, 'build.fail'));
+    const succeeded = await triggerRun(f.db, f.actor, { pipelineId });
+    await f.waitForRun(succeeded.id);
+
+    const results = await retryRuns(f.db, f.actor, [...failed.map((r) => r.id), succeeded.id, failed[0].id, 'nope'], 'bulk');
+    expect(results.map((r) => [r.runId, r.ok, r.error?.status])).toEqual([
+      [failed[0].id, true, undefined],
+      [failed[1].id, true, undefined],
+      [failed[2].id, true, undefined],
+      [succeeded.id, false, 400],
+      ['nope', false, 404],
+    ]);
+    for (const run of failed) expect((await f.waitForRun(run.id)).status).toBe('succeeded');
+    await expect(retryRuns(f.db, f.actor, Array.from({ length: 51 }, (_, i) => `${i}`))).rejects.toMatchObject({ status: 400 });
   });
 });

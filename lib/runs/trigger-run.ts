@@ -5,6 +5,7 @@ import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
 import { assertCan } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
+import { isUuid } from '../ids';
 import { transact } from '../events';
 import type { PipelineDefinition } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
@@ -23,6 +24,7 @@ export interface TriggerRunInput {
 /** Starts a new run of the pipeline's current version. */
 export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): Promise<RunRow> {
   return transact(db, async (tx, sink) => {
+    if (!isUuid(input.pipelineId)) throw notFound('Pipeline');
     const [pipeline] = await tx.select().from(pipelines).where(eq(pipelines.id, input.pipelineId)).for('update');
     if (!pipeline) throw notFound('Pipeline');
     assertCan(actor, 'run.trigger', { projectId: pipeline.projectId });

@@ -1,0 +1,150 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState, useTransition } from 'react';
+import { RotateCcw } from 'lucide-react';
+import { toast } from 'sonner';
+import { bulkRetryAction } from '@/app/actions/runs';
+import type { BulkRetryResult } from '@/lib/runs/bulk-retry';
+import { paths } from '@/lib/paths';
+import { Button } from '../ui/button';
+import { StatusBadge } from '../ui/status-badge';
+
+export interface RunRowView {
+  id: string;
+  number: number;
+  status: string;
+  attempt: number;
+  trigger: string;
+  actorName: string | null;
+  branch: string | null;
+  commit: string | null;
+  started: string;
+  startedTitle: string;
+  duration: string;
+}
+
+const RETRYABLE = ['failed', 'cancelled'];
+
+/** The runs of a pipeline; failed ones can be selected and retried together. */
+export function RunsTable({ rows }: { rows: RunRowView[] }) {
+  const router = useRouter();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [results, setResults] = useState<BulkRetryResult[] | null>(null);
+  const [pending, startTransition] = useTransition();
+  const selectable = rows.filter((r) => RETRYABLE.includes(r.status));
+  const toggle = (id: string) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const numberOf = (id: string) => rows.find((r) => r.id === id)?.number;
+
+  const retrySelected = () =>
+    startTransition(async () => {
+      const result = await bulkRetryAction([...selected]);
+      if (!result.ok) {
+        toast.error(result.error.message);
+        return;
+      }
+      setResults(result.data);
+      setSelected(new Set());
+      const ok = result.data.filter((r) => r.ok).length;
+      toast[ok === result.data.length ? 'success' : 'warning'](`Retried ${ok} of ${result.data.length} runs`);
+      router.refresh();
+    });
+
+  return (
+    <div className="space-y-3">
+      <div className="flex min-h-9 items-center gap-3 text-sm">
+        {selected.size > 0 ? (
+          <>
+            <span>{selected.size} selected</span>
+            <Button variant="primary" onClick={retrySelected} disabled={pending}>
+              <RotateCcw aria-hidden className="size-4" /> Retry selected
+            </Button>
+            <Button onClick={() => setSelected(new Set())}>Clear</Button>
+          </>
+        ) : (
+          <span className="text-zinc-500">{selectable.length ? 'Select failed runs to retry them together.' : ''}</span>
+        )}
+      </div>
+      {results ? (
+        <ul
+          aria-label="Bulk retry results"
+          className="rounded-md border border-zinc-200 p-2 text-sm dark:border-zinc-800"
+        >
+          {results.map((r) => (
+            <li
+              key={r.runId}
+              className={r.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-300'}
+            >
+              Run #{r.number ?? numberOf(r.runId) ?? '?'}: {r.ok ? `retrying (attempt ${r.attempt})` : r.error?.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900/60">
+        <table className="w-full text-sm">
+          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+            <tr>
+              <th className="w-10 px-4 py-2">
+                <input
+                  type="checkbox"
+                  aria-label="Select all failed runs"
+                  disabled={selectable.length === 0}
+                  checked={selectable.length > 0 && selectable.every((r) => selected.has(r.id))}
+                  onChange={(e) => setSelected(e.target.checked ? new Set(selectable.map((r) => r.id)) : new Set())}
+                />
+              </th>
+              <th className="px-4 py-2">Run</th>
+              <th className="px-4 py-2">Status</th>
+              <th className="px-4 py-2">Trigger</th>
+              <th className="px-4 py-2">By</th>
+              <th className="px-4 py-2">Branch · commit</th>
+              <th className="px-4 py-2">Started</th>
+              <th className="px-4 py-2">Duration</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+            {rows.map((run) => (
+              <tr key={run.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
+                <td className="px-4 py-2">
+                  {RETRYABLE.includes(run.status) ? (
+                    <input
+                      type="checkbox"
+                      aria-label={`Select run #${run.number}`}
+                      checked={selected.has(run.id)}
+                      onChange={() => toggle(run.id)}
+                    />
+                  ) : null}
+                </td>
+                <td className="px-4 py-2 font-medium">
+                  <Link href={paths.run(run.id)} className="text-sky-700 hover:underline dark:text-sky-400">
+                    #{run.number}
+                  </Link>
+                </td>
+                <td className="px-4 py-2">
+                  <StatusBadge status={run.status} suffix={run.attempt > 1 ? `attempt ${run.attempt}` : undefined} />
+                </td>
+                <td className="px-4 py-2">{run.trigger}</td>
+                <td className="px-4 py-2">{run.actorName ?? '—'}</td>
+                <td className="px-4 py-2 font-mono text-xs">
+                  {run.branch ? `${run.branch} · ` : ''}
+                  {run.commit?.slice(0, 7) ?? '—'}
+                </td>
+                <td className="px-4 py-2" title={run.startedTitle}>
+                  {run.started}
+                </td>
+                <td className="px-4 py-2">{run.duration}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
