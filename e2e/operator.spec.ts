@@ -47,19 +47,32 @@ test('replay the training deploy with a fixed endpoint from the form', async ({ 
 
   await page.goto(`/runs/${failed.id}/steps/deploy`);
   await page.getByRole('link', { name: /Replay/ }).first().click();
+  const { items: attempts } = await api.get<{ items: { inputs: { endpoint: string } }[] }>(
+    `/api/v1/runs/${failed.id}/items/${deploy.id}/attempts`,
+  );
+  const current = attempts[attempts.length - 1].inputs;
   const editor = page.getByLabel('Inputs (JSON)');
-  const current = JSON.parse(await editor.inputValue()) as { endpoint: string };
+  await expect(editor).toContainText('"endpoint"');
+  const replayButton = page.getByRole('button', { name: 'Replay step' });
 
   // Broken JSON keeps the button disabled and sends nothing.
   await editor.fill('{ "endpoint": ');
-  await expect(page.getByText(/Invalid JSON/)).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Replay step' })).toBeDisabled();
+  await expect(page.getByText(/Invalid JSON: value expected/).first()).toBeVisible();
+  await expect(replayButton).toBeDisabled();
+
+  // Inputs the schema refuses are marked where they are, and nothing is sent either.
+  await editor.fill(JSON.stringify({ ...current, endpoint: 'inference.internal/v1/predict', replicas: 0 }, null, 2));
+  await expect(page.getByText(/\/endpoint must match pattern/).first()).toBeVisible();
+  await expect(page.getByText(/\/replicas must be >= 1 \(line 4\)/)).toBeVisible();
+  await expect(replayButton).toBeDisabled();
 
   const fixedEndpoint = new URL(current.endpoint);
   fixedEndpoint.pathname = '/v1/predict';
   await editor.fill(JSON.stringify({ ...current, endpoint: fixedEndpoint.toString() }, null, 2));
+  await expect(page.getByRole('heading', { name: /Changes from the last attempt/ })).toBeVisible();
   await page.getByLabel(/reason/i).fill('endpoint moved to v1');
-  await page.getByRole('button', { name: 'Replay step' }).click();
+  await expect(replayButton).toBeEnabled();
+  await replayButton.click();
 
   await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}/steps/deploy`));
   await expect.poll(async () => (await api.run(failed.id)).status, { timeout: 30_000 }).toBe('succeeded');

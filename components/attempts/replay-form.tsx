@@ -1,53 +1,58 @@
 'use client';
 
+import dynamic from 'next/dynamic';
 import { useRouter } from 'next/navigation';
 import { useMemo, useState, useTransition } from 'react';
+import { toast } from 'sonner';
 import { replayItemAction } from '@/app/actions/runs';
+import { checkInputsText } from '@/lib/inputs-check';
 import type { FieldError } from '@/lib/validation';
 import { Button } from '../ui/button';
+import { JsonDiff } from './json-diff';
+
+// The editor (CodeMirror, ajv) is its own chunk: only this form loads it.
+const JsonEditor = dynamic(() => import('./json-editor'), {
+  ssr: false,
+  loading: () => <div className="h-48 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the editor" />,
+});
 
 interface Props {
   runId: string;
   itemId: string;
+  stepKey: string;
   initialInputs: Record<string, unknown>;
+  schema: Record<string, unknown> | null;
   downstream: string[];
   enabled: boolean;
   doneUrl: string;
 }
 
 /**
- * Edits a step's inputs as JSON and replays it. Broken JSON keeps the button
- * disabled and sends nothing; the server validates against the step's
- * inputSchema and its errors are listed under the field.
+ * Edits a step's inputs as JSON and replays it. Invalid JSON or inputs that
+ * break the step's inputSchema keep the button disabled and nothing is sent;
+ * the server checks again and its errors land under the field.
  */
-export function ReplayForm({ runId, itemId, initialInputs, downstream, enabled, doneUrl }: Props) {
+export function ReplayForm({ runId, itemId, stepKey, initialInputs, schema, downstream, enabled, doneUrl }: Props) {
   const router = useRouter();
-  const [text, setText] = useState(() => JSON.stringify(initialInputs, null, 2));
+  const initialText = useMemo(() => JSON.stringify(initialInputs, null, 2), [initialInputs]);
+  const [text, setText] = useState(initialText);
   const [reason, setReason] = useState('');
   const [serverErrors, setServerErrors] = useState<{ message: string; details: FieldError[] } | null>(null);
   const [pending, startTransition] = useTransition();
-  const parseError = useMemo(() => {
-    try {
-      const value: unknown = JSON.parse(text);
-      return value && typeof value === 'object' && !Array.isArray(value) ? null : 'the inputs must be a JSON object';
-    } catch (error) {
-      return (error as Error).message;
-    }
-  }, [text]);
+  const problems = useMemo(() => checkInputsText(text, schema), [text, schema]);
+  const parsed = useMemo(() => (problems.some((p) => p.path === null) ? null : (JSON.parse(text) as unknown)), [problems, text]);
 
   const submit = (event: React.FormEvent) => {
     event.preventDefault();
-    if (parseError || !enabled) return;
+    if (problems.length || !enabled) return;
     startTransition(async () => {
       const result = await replayItemAction(runId, itemId, { inputsJson: text, reason });
       if (result.ok) {
+        toast.success(`Replaying ${stepKey} — attempt ${result.data.number}`);
         router.push(doneUrl);
         router.refresh();
       } else {
-        setServerErrors({
-          message: result.error.message,
-          details: Array.isArray(result.error.details) ? result.error.details : [],
-        });
+        setServerErrors({ message: result.error.message, details: Array.isArray(result.error.details) ? result.error.details : [] });
       }
     });
   };
@@ -55,30 +60,32 @@ export function ReplayForm({ runId, itemId, initialInputs, downstream, enabled, 
   return (
     <form onSubmit={submit} className="space-y-4">
       <div>
-        <label htmlFor="replay-inputs" className="block text-sm font-medium">
+        <p id="replay-inputs-label" className="block text-sm font-medium">
           Inputs (JSON)
-        </label>
-        <textarea
-          id="replay-inputs"
-          value={text}
-          onChange={(e) => {
-            setText(e.target.value);
-            setServerErrors(null);
-          }}
-          rows={Math.min(24, Math.max(8, text.split('\n').length + 1))}
-          spellCheck={false}
-          aria-invalid={!!parseError || !!serverErrors}
-          aria-describedby="replay-inputs-errors"
-          className="mt-1 block w-full rounded-md border border-zinc-300 bg-white p-3 font-mono text-sm shadow-sm focus:border-sky-500 focus:outline-none focus:ring-1 focus:ring-sky-500 dark:border-zinc-700 dark:bg-zinc-950"
-        />
-        <div id="replay-inputs-errors">
-          {parseError ? (
-            <p role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
-              Invalid JSON: {parseError}
-            </p>
+        </p>
+        <div className="mt-1">
+          <JsonEditor
+            initialText={initialText}
+            schema={schema}
+            label="Inputs (JSON)"
+            onChange={(t) => {
+              setText(t);
+              setServerErrors(null);
+            }}
+          />
+        </div>
+        <div id="replay-inputs-errors" role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
+          {problems.length ? (
+            <ul className="list-inside list-disc font-mono text-xs">
+              {problems.map((p) => (
+                <li key={`${p.from}:${p.message}`}>
+                  {p.message} (line {text.slice(0, p.from).split('\n').length})
+                </li>
+              ))}
+            </ul>
           ) : null}
           {serverErrors ? (
-            <div role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
+            <div>
               <p>{serverErrors.message}</p>
               <ul className="list-inside list-disc font-mono text-xs">
                 {serverErrors.details.map((d) => (
@@ -91,6 +98,7 @@ export function ReplayForm({ runId, itemId, initialInputs, downstream, enabled, 
           ) : null}
         </div>
       </div>
+      {parsed !== null && text !== initialText ? <JsonDiff label="Changes from the last attempt" before={initialInputs} after={parsed} /> : null}
       <div>
         <label htmlFor="replay-reason" className="block text-sm font-medium">
           Reason (optional)
@@ -109,7 +117,7 @@ export function ReplayForm({ runId, itemId, initialInputs, downstream, enabled, 
           : 'No other step depends on this one.'}{' '}
         Steps before it are kept.
       </p>
-      <Button type="submit" variant="primary" disabled={!!parseError || !enabled || pending}>
+      <Button type="submit" variant="primary" disabled={problems.length > 0 || !enabled || pending}>
         {pending ? 'Replaying…' : 'Replay step'}
       </Button>
     </form>

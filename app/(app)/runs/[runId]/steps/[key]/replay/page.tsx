@@ -54,7 +54,9 @@ export default async function ReplayPage({ params }: { params: Promise<{ runId: 
           <ReplayForm
             runId={runId}
             itemId={item.id}
+            stepKey={key}
             initialInputs={latest.inputs}
+            schema={step?.inputSchema ?? null}
             downstream={downstream}
             enabled={finished}
             doneUrl={paths.step(runId, key)}
