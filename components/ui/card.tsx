@@ -1,8 +1,10 @@
 export function Card({ children, className = '', id }: { children: React.ReactNode; className?: string; id?: string }) {
+  // A className with its own padding (p-0 for lists) replaces the default.
+  const padding = /(^|\s)p-\d/.test(className) ? '' : 'p-4';
   return (
     <section
       id={id}
-      className={`rounded-lg border border-zinc-200 bg-white p-4 shadow-sm dark:border-zinc-800 dark:bg-zinc-900/60 ${className}`}
+      className={`rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900/60 ${padding} ${className}`}
     >
       {children}
     </section>

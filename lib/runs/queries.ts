@@ -271,6 +271,33 @@ export async function listRunAttempts(conn: Conn, runId: string) {
   return conn.select().from(attempts).where(eq(attempts.runId, runId)).orderBy(asc(attempts.workItemId), asc(attempts.number));
 }
 
+/**
+ * Median duration of each step's successful attempts in this pipeline (its
+ * last 50): what a running step's progress bar measures against.
+ */
+export async function stepMedianDurations(conn: Conn, pipelineId: string): Promise<Map<string, number>> {
+  const recent = conn
+    .select({
+      key: workItems.key,
+      seconds: sql<number>`extract(epoch from ${attempts.finishedAt} - ${attempts.startedAt})`.as('seconds'),
+      rank: sql<number>`row_number() over (partition by ${workItems.key} order by ${attempts.finishedAt} desc)`.as('rank'),
+    })
+    .from(attempts)
+    .innerJoin(workItems, eq(workItems.id, attempts.workItemId))
+    .innerJoin(runs, eq(runs.id, attempts.runId))
+    .where(and(eq(runs.pipelineId, pipelineId), eq(attempts.status, 'succeeded')))
+    .as('recent');
+  const rows = await conn
+    .select({
+      key: recent.key,
+      median: sql<number>`percentile_cont(0.5) within group (order by ${recent.seconds})`,
+    })
+    .from(recent)
+    .where(sql`${recent.rank} <= 50`)
+    .groupBy(recent.key);
+  return new Map(rows.map((r) => [r.key, Number(r.median) * 1000]));
+}
+
 export async function findItemByKey(conn: Conn, runId: string, key: string) {
   if (!isUuid(runId)) throw notFound('Run');
   const [item] = await conn

@@ -5,6 +5,7 @@ import { countingStep, engineFixture, type EngineFixture } from '../testing/engi
 import { DomainError } from '../errors';
 import { retryRuns } from './bulk-retry';
 import { planRetry } from './retry-plan';
+import { stepMedianDurations } from './queries';
 import { retryRun } from './retry-run';
 import { triggerRun } from './trigger-run';
 
@@ -159,5 +160,25 @@ describe('bulk retry', () => {
     ]);
     for (const run of failed) expect((await f.waitForRun(run.id)).status).toBe('succeeded');
     await expect(retryRuns(f.db, f.actor, Array.from({ length: 51 }, (_, i) => `${i}`))).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('step durations', () => {
+  let f: EngineFixture;
+  beforeAll(async () => {
+    f = await engineFixture({ 'chain.yaml': PIPELINE });
+    await f.startWorker();
+  });
+  afterAll(() => f.close());
+
+  it('gives the median of each step’s successful attempts, for progress bars', async () => {
+    const pipelineId = await f.pipelineId('chain');
+    for (let i = 0; i < 3; i++) await f.waitForRun((await triggerRun(f.db, f.actor, { pipelineId })).id);
+    const medians = await stepMedianDurations(f.db, pipelineId);
+    expect([...medians.keys()].sort()).toEqual(['build', 'deploy', 'notify', 'test']);
+    for (const ms of medians.values()) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThan(10_000);
+    }
   });
 });

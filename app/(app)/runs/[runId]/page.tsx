@@ -6,7 +6,9 @@ import { Card } from '@/components/ui/card';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
 import { paths } from '@/lib/paths';
-import { getRunDetail, listRunAttempts } from '@/lib/runs/queries';
+import { getRunDetail, listRunAttempts, stepMedianDurations } from '@/lib/runs/queries';
+import { itemsAtRunAttempt } from '@/lib/runs/run-attempt-view';
+import { RunGraph, type GraphNode } from '@/components/runs/run-graph';
 import { isFlaky } from '@/lib/attempts/insights';
 import { FlakyMark } from '@/components/attempts/flaky-mark';
 import { retryPlanOf } from '@/lib/runs/retry-plan';
@@ -29,10 +31,10 @@ export default async function RunPage({
   searchParams,
 }: {
   params: Promise<{ runId: string }>;
-  searchParams: Promise<{ retry?: string }>;
+  searchParams: Promise<{ retry?: string; attempt?: string }>;
 }) {
   const { runId } = await params;
-  const { retry } = await searchParams;
+  const { retry, attempt: attemptParam } = await searchParams;
   const db = await getDb();
   const detail = await orNotFound(getRunDetail(db, runId));
   const plan = retryPlanOf(detail);
@@ -44,6 +46,27 @@ export default async function RunPage({
   const finished = isFinishedRun(run.status);
   const definitionChanged = pipeline.currentVersionHash && pipeline.currentVersionHash !== version.contentHash;
   const steps = new Map(version.definition.steps.map((s) => [s.key, s]));
+
+  // "Attempt k of N": the graph as it stood at the end of each run attempt.
+  const shownAttempt = Math.min(Math.max(Number(attemptParam) || run.attempt, 1), run.attempt);
+  const atAttempt = itemsAtRunAttempt(detail.items, byItem, shownAttempt, run.attempt);
+  const medians = await stepMedianDurations(db, pipeline.id);
+  const graph: GraphNode[] = detail.items.map((item) => {
+    const state = atAttempt.get(item.id)!;
+    const running = state.status === 'running' && state.attempt?.startedAt;
+    const elapsedMs = running ? now.getTime() - state.attempt!.startedAt!.getTime() : null;
+    const median = medians.get(item.key);
+    return {
+      key: item.key,
+      title: steps.get(item.key)?.title ?? item.key,
+      status: state.status,
+      needs: item.needs,
+      href: paths.step(run.id, item.key),
+      attempts: state.attempts,
+      progress: elapsedMs !== null && median ? elapsedMs / median : null,
+      elapsed: running ? formatDuration(state.attempt!.startedAt, null, now) : null,
+    };
+  });
 
   return (
     <div className="space-y-6">
@@ -90,6 +113,31 @@ export default async function RunPage({
           <span className="font-mono">{pipeline.currentVersionHash!.slice(0, 8)}</span>. Retry and replay use the run’s own version.
         </p>
       ) : null}
+
+      <section aria-label="Graph" className="space-y-2">
+        <div className="flex items-center gap-3 text-sm">
+          <h2 className="font-semibold">Graph</h2>
+          <nav aria-label="Run attempts" className="ml-auto flex items-center gap-2">
+            {shownAttempt > 1 ? (
+              <Link href={`${paths.run(run.id)}?attempt=${shownAttempt - 1}`} className="text-sky-700 hover:underline dark:text-sky-400">
+                ← earlier
+              </Link>
+            ) : null}
+            <span className="rounded-md bg-zinc-100 px-2 py-0.5 font-medium dark:bg-zinc-800">
+              Attempt {shownAttempt} of {run.attempt}
+            </span>
+            {shownAttempt < run.attempt ? (
+              <Link
+                href={shownAttempt + 1 === run.attempt ? paths.run(run.id) : `${paths.run(run.id)}?attempt=${shownAttempt + 1}`}
+                className="text-sky-700 hover:underline dark:text-sky-400"
+              >
+                later →
+              </Link>
+            ) : null}
+          </nav>
+        </div>
+        <RunGraph nodes={graph} />
+      </section>
 
       <Card className="p-0">
         <h2 className="border-b border-zinc-200 px-4 py-3 font-semibold dark:border-zinc-800">Steps</h2>

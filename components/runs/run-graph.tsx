@@ -1,0 +1,138 @@
+'use client';
+
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { Ban, CheckCircle2, CircleDashed, Clock, Loader2, SkipForward, Unplug, XCircle } from 'lucide-react';
+
+export interface GraphNode {
+  key: string;
+  title: string;
+  status: string;
+  needs: string[];
+  href: string;
+  attempts: number;
+  /** Running steps: how far along against the median of earlier successes (0–1), or null when unknown. */
+  progress: number | null;
+  elapsed: string | null;
+}
+
+interface Layout {
+  width: number;
+  height: number;
+  nodes: Map<string, { x: number; y: number }>;
+  edges: { from: string; to: string; points: { x: number; y: number }[] }[];
+}
+
+const NODE_W = 168;
+const NODE_H = 64;
+
+const LOOK: Record<string, { icon: typeof Clock; box: string }> = {
+  pending: { icon: CircleDashed, box: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300' },
+  queued: { icon: Clock, box: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300' },
+  running: { icon: Loader2, box: 'border-sky-400 bg-sky-50 text-sky-900 dark:border-sky-600 dark:bg-sky-950 dark:text-sky-100' },
+  succeeded: { icon: CheckCircle2, box: 'border-emerald-400 bg-emerald-50 text-emerald-900 dark:border-emerald-700 dark:bg-emerald-950 dark:text-emerald-100' },
+  failed: { icon: XCircle, box: 'border-red-400 bg-red-50 text-red-900 dark:border-red-700 dark:bg-red-950 dark:text-red-100' },
+  lost: { icon: Unplug, box: 'border-orange-400 bg-orange-50 text-orange-900 dark:border-orange-700 dark:bg-orange-950 dark:text-orange-100' },
+  cancelled: { icon: Ban, box: 'border-amber-400 bg-amber-50 text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100' },
+  skipped: { icon: SkipForward, box: 'border-dashed border-zinc-300 bg-zinc-50 text-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-400' },
+};
+
+/**
+ * The run's steps as a graph laid out by dagre (loaded on demand, so pages
+ * without a graph never download it). Every node says its status with an
+ * icon and a word, not only a colour.
+ */
+export function RunGraph({ nodes, selected }: { nodes: GraphNode[]; selected?: string }) {
+  const [layout, setLayout] = useState<Layout | null>(null);
+  const shape = JSON.stringify(nodes.map((n) => [n.key, n.needs]));
+
+  useEffect(() => {
+    let cancelled = false;
+    void import('@dagrejs/dagre').then(({ default: dagre }) => {
+      const g = new dagre.graphlib.Graph();
+      g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 40, marginx: 8, marginy: 8 });
+      g.setDefaultEdgeLabel(() => ({}));
+      const parsed = JSON.parse(shape) as [string, string[]][];
+      for (const [key] of parsed) g.setNode(key, { width: NODE_W, height: NODE_H });
+      for (const [key, needs] of parsed) for (const need of needs) g.setEdge(need, key);
+      dagre.layout(g);
+      const graph = g.graph() as { width?: number; height?: number };
+      const position = (key: string) => g.node(key) as { x: number; y: number };
+      const route = (e: { v: string; w: string }) => (g.edge(e) as { points?: { x: number; y: number }[] }).points ?? [];
+      if (cancelled) return;
+      setLayout({
+        width: graph.width ?? 0,
+        height: graph.height ?? 0,
+        nodes: new Map(parsed.map(([key]) => [key, position(key)])),
+        edges: g.edges().map((e) => ({ from: e.v, to: e.w, points: route(e) })),
+      });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [shape]);
+
+  if (!layout) {
+    return <div className="h-40 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Laying out the graph" />;
+  }
+  return (
+    <div className="overflow-auto rounded-lg border border-zinc-200 bg-zinc-50/50 p-2 dark:border-zinc-800 dark:bg-zinc-900/40">
+      <div className="relative" style={{ width: layout.width, height: layout.height }}>
+        <svg aria-hidden className="absolute inset-0" width={layout.width} height={layout.height}>
+          {layout.edges.map((e) => (
+            <polyline
+              key={`${e.from}-${e.to}`}
+              points={e.points.map((p) => `${p.x},${p.y}`).join(' ')}
+              className="fill-none stroke-zinc-400 dark:stroke-zinc-600"
+              strokeWidth={1.5}
+              markerEnd="url(#arrow)"
+            />
+          ))}
+          <defs>
+            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto">
+              <path d="M0,0 L10,5 L0,10 z" className="fill-zinc-400 dark:fill-zinc-600" />
+            </marker>
+          </defs>
+        </svg>
+        {nodes.map((node) => {
+          const at = layout.nodes.get(node.key)!;
+          const look = LOOK[node.status] ?? LOOK.pending;
+          const Icon = look.icon;
+          return (
+            <Link
+              key={node.key}
+              href={node.href}
+              data-step={node.key}
+              aria-label={`${node.title}: ${node.status}`}
+              className={`absolute flex flex-col justify-center rounded-lg border-2 px-3 text-sm shadow-sm transition hover:shadow-md focus-visible:outline-2 focus-visible:outline-sky-500 ${look.box} ${selected === node.key ? 'ring-2 ring-sky-500 ring-offset-2 dark:ring-offset-zinc-950' : ''}`}
+              style={{ left: at.x - NODE_W / 2, top: at.y - NODE_H / 2, width: NODE_W, height: NODE_H }}
+            >
+              <span className="truncate font-medium">{node.title}</span>
+              <span className="flex items-center gap-1 text-xs">
+                <Icon aria-hidden className={`size-3.5 ${node.status === 'running' ? 'animate-spin' : ''}`} />
+                {node.status}
+                {node.attempts > 1 ? <span className="opacity-70">· {node.attempts} attempts</span> : null}
+                {node.elapsed ? <span className="ml-auto opacity-70">{node.elapsed}</span> : null}
+              </span>
+              {node.status === 'running' ? (
+                <span
+                  className="mt-1 h-1 overflow-hidden rounded bg-sky-200 dark:bg-sky-900"
+                  role="progressbar"
+                  aria-label={`${node.title} progress`}
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={node.progress === null ? undefined : Math.round(Math.min(1, node.progress) * 100)}
+                >
+                  <span
+                    className={`block h-full bg-sky-500 ${node.progress === null ? 'w-1/3 animate-pulse' : ''}`}
+                    style={node.progress === null ? undefined : { width: `${Math.min(100, node.progress * 100)}%` }}
+                  />
+                </span>
+              ) : null}
+            </Link>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
