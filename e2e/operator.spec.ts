@@ -38,6 +38,18 @@ test('retry the failed release: only staging and production run again', async ({
   await expect(page.getByText(/Attempt 2/).first()).toBeVisible();
   // The same inputs failed, then succeeded: staging is marked flaky.
   await expect(page.getByText('flaky', { exact: true })).toBeVisible();
+
+  // Every attempt stays readable: the failed one says which attempt superseded it, and keeps its logs.
+  await page.getByRole('link', { name: 'Deploy to staging' }).last().click();
+  const first = page.locator('#attempt-1');
+  await expect(first.getByText('superseded by attempt 2')).toBeVisible();
+  const log = first.getByRole('log', { name: 'Step output' });
+  await expect(log).toContainText('connection reset by peer');
+  await first.getByPlaceholder('Search').fill('rollout');
+  await expect(first.getByText(/^2 of \d+ lines$/)).toBeVisible();
+  const download = await page.request.get(await first.getByRole('link', { name: 'Download' }).getAttribute('href') as string);
+  expect(download.headers()['content-disposition']).toContain('attachment');
+  expect(await download.text()).toContain('connection reset by peer');
 });
 
 test('replay the training deploy with a fixed endpoint from the form', async ({ signedInPage: page, api }) => {

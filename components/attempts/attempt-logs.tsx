@@ -1,40 +1,40 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { Download, Search } from 'lucide-react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { toLogLines, type LogChunk } from '@/lib/log-lines';
 import { useLiveEvents } from '../live/live-events';
 
-interface Chunk {
-  seq: number;
-  stream: 'stdout' | 'stderr' | 'system';
-  text: string;
-}
-
-// Colour codes are dropped: logs are shown as plain text, never as markup.
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+const ROW_HEIGHT = 18;
 
 /**
- * An attempt's logs, fetched page by page from the API and, while the attempt
- * runs, followed live: each `log.appended` event for it fetches what is new.
+ * An attempt's logs: fetched page by page from the API and, while the attempt
+ * runs, followed live (each `log.appended` event for it fetches what is new).
+ * Colours are drawn from the ANSI codes; text is always rendered as text.
+ * Only the visible lines are in the DOM, so 100k lines stay smooth.
  */
 export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; runId: string; live: boolean }) {
-  const [chunks, setChunks] = useState<Chunk[]>([]);
+  const [chunks, setChunks] = useState<LogChunk[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [loaded, setLoaded] = useState(false);
+  const [query, setQuery] = useState('');
   const fetchMoreRef = useRef<(() => void) | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [follow, setFollow] = useState(true);
 
   useEffect(() => {
     let after = 0;
     let cancelled = false;
-    setChunks([]);
     let fetching: Promise<void> | null = null;
+    setChunks([]);
     const fetchMore = () => {
       fetching ??= (async () => {
         try {
           for (;;) {
             const res = await fetch(`/api/v1/attempts/${attemptId}/logs?after=${after}`);
             if (!res.ok) throw new Error(`logs: ${res.status}`);
-            const page = (await res.json()) as { items: Chunk[]; next_after: number };
+            const page = (await res.json()) as { items: LogChunk[]; next_after: number };
             if (cancelled) return;
             if (page.items.length) setChunks((prev) => [...prev, ...page.items]);
             after = page.next_after;
@@ -56,21 +56,92 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
     };
   }, [attemptId]);
 
-  // New chunks are announced on the tab's one event stream.
   useLiveEvents((event) => {
     if (event.type === 'reset' || (event.run_id === runId && event.data.attempt_id === attemptId)) fetchMoreRef.current?.();
   }, live);
 
+  const lines = useMemo(() => toLogLines(chunks), [chunks]);
+  const shown = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return q ? lines.filter((l) => l.plain.toLowerCase().includes(q)) : lines;
+  }, [lines, query]);
+
+  const virtualizer = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
+
+  // Follow the tail while running, unless the reader scrolled up.
+  useEffect(() => {
+    if (live && follow && shown.length) virtualizer.scrollToIndex(shown.length - 1, { align: 'end' });
+  }, [live, follow, shown.length, virtualizer]);
+
   if (error) return <p className="text-sm text-red-700 dark:text-red-300">Could not load the logs ({error}).</p>;
-  if (!loaded && chunks.length === 0) return <div className="h-16 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading logs" />;
-  if (chunks.length === 0) return <p className="text-sm text-zinc-500">No output.</p>;
+  if (!loaded && chunks.length === 0) {
+    return <div className="h-16 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading logs" />;
+  }
+  if (lines.length === 0) return <p className="text-sm text-zinc-500">{live ? 'No output yet.' : 'No output.'}</p>;
+
   return (
-    <pre className="max-h-96 overflow-auto rounded-md bg-zinc-950 p-3 font-mono text-xs leading-relaxed text-zinc-100">
-      {chunks.map((c) => (
-        <span key={c.seq} className={c.stream === 'stderr' ? 'text-amber-300' : undefined}>
-          {stripAnsi(c.text)}
-        </span>
-      ))}
-    </pre>
+    <div className="overflow-hidden rounded-md border border-zinc-800 bg-zinc-950">
+      <div className="flex items-center gap-3 border-b border-zinc-800 px-2 py-1 text-xs text-zinc-400">
+        <label className="flex items-center gap-1">
+          <Search aria-hidden className="size-3.5" />
+          <span className="sr-only">Search the logs</span>
+          <input
+            type="search"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder="Search"
+            className="w-48 rounded bg-zinc-900 px-2 py-0.5 text-zinc-100 placeholder:text-zinc-500 focus:outline-none focus:ring-1 focus:ring-sky-500"
+          />
+        </label>
+        <span>{query ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}</span>
+        <a
+          href={`/api/v1/attempts/${attemptId}/logs?format=text`}
+          download
+          className="ml-auto flex items-center gap-1 text-zinc-300 hover:text-white"
+        >
+          <Download aria-hidden className="size-3.5" /> Download
+        </a>
+      </div>
+      <div
+        ref={scroller}
+        role="log"
+        aria-label="Step output"
+        tabIndex={0}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          setFollow(el.scrollHeight - el.scrollTop - el.clientHeight < ROW_HEIGHT * 2);
+        }}
+        className="max-h-96 overflow-auto font-mono text-xs leading-[18px] text-zinc-100"
+      >
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((row) => {
+            const line = shown[row.index];
+            return (
+              <div
+                key={row.key}
+                className={`absolute left-0 flex w-full whitespace-pre px-2 ${line.stream === 'stderr' ? 'bg-amber-500/5' : ''}`}
+                style={{ top: row.start, height: ROW_HEIGHT }}
+              >
+                <span aria-hidden className="mr-3 w-10 shrink-0 select-none text-right text-zinc-600">
+                  {line.n}
+                </span>
+                <span className={line.stream === 'stderr' ? 'text-amber-200' : undefined}>
+                  {line.segments.map((s, i) => (
+                    <span key={i} style={s.fg ? { color: `rgb(${s.fg})` } : undefined} className={s.bold ? 'font-bold' : undefined}>
+                      {s.text}
+                    </span>
+                  ))}
+                </span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
   );
 }

@@ -88,7 +88,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
           <Card key={a.id} id={`attempt-${a.number}`} className="space-y-3 scroll-mt-6">
             <div className="flex flex-wrap items-center gap-3">
               <h2 className="text-lg font-semibold">Attempt {a.number}</h2>
-              <StatusBadge status={a.status} suffix={replacedBy ? `replaced by attempt ${replacedBy.number}` : undefined} />
+              <StatusBadge status={a.status} suffix={replacedBy ? `superseded by attempt ${replacedBy.number}` : undefined} />
               <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{KIND_LABEL[a.kind]}</span>
               <span className="text-xs text-zinc-500">run attempt {a.runAttempt}</span>
               {repeated.has(a.id) ? (
@@ -105,7 +105,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
                 </Link>
               ) : null}
             </div>
-            <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-4">
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-5">
               <div>
                 <dt className="text-xs text-zinc-500">By</dt>
                 <dd>{a.triggeredByName ?? '—'}</dd>
@@ -120,6 +120,12 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
                 <dt className="text-xs text-zinc-500">Started</dt>
                 <dd>
                   <RelativeTime date={a.startedAt} now={now} />
+                </dd>
+              </div>
+              <div>
+                <dt className="text-xs text-zinc-500">Finished</dt>
+                <dd>
+                  <RelativeTime date={a.finishedAt} now={now} />
                 </dd>
               </div>
               <div>
