@@ -46,6 +46,8 @@ export default defineConfig({
       REPRISE_BOOTSTRAP_TOKEN: process.env.E2E_TOKEN,
       AUTH_SECRET: 'e2e-secret-not-for-production-0123456789',
       REPRISE_POLL_MS: '200',
+      // Recycle event streams quickly, so resuming with Last-Event-ID is exercised.
+      REPRISE_SSE_MAX_MS: '4000',
       NEXT_TELEMETRY_DISABLED: '1',
     },
   },

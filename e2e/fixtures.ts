@@ -43,19 +43,25 @@ export class Api {
     return (await res.json()) as RunJson;
   }
 
+  async retry(runId: string, reason = 'e2e') {
+    const res = await this.request.post(`/api/v1/runs/${runId}/retry`, { headers: this.headers, data: { reason } });
+    expect(res.status()).toBe(200);
+    return (await res.json()) as RunJson;
+  }
+
   async waitFor(runId: string, status: string) {
     await expect.poll(async () => (await this.run(runId)).status, { timeout: 30_000 }).toBe(status);
   }
 
-  /** The newest run of a pipeline once it has finished with the given status. */
-  async finishedRun(pipeline: string, status: string) {
+  /** The run the demo started on the fresh database (#1 of the pipeline), once it has finished. */
+  async demoRun(pipeline: string, status: string) {
     const pipelineId = await this.pipelineId(pipeline);
     let run: RunJson | undefined;
     await expect
       .poll(
         async () => {
-          const { items } = await this.get<{ items: RunJson[] }>(`/api/v1/runs?pipeline=${pipelineId}&limit=1`);
-          run = items[0];
+          const { items } = await this.get<{ items: RunJson[] }>(`/api/v1/runs?pipeline=${pipelineId}&limit=100`);
+          run = items.find((r) => r.number === 1);
           return run?.status;
         },
         { timeout: 30_000 },

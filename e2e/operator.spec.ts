@@ -1,10 +1,10 @@
 import { expect, test } from './fixtures';
 
-// The demo's first runs: each journey takes the one it needs.
+// The demo's first runs (#1 of each pipeline): each journey takes the one it needs.
 test.describe.configure({ mode: 'serial' });
 
 test('retry the failed release: only staging and production run again', async ({ signedInPage: page, api }) => {
-  const failed = await api.finishedRun('release', 'failed');
+  const failed = await api.demoRun('release', 'failed');
   const before = Object.fromEntries(failed.items.map((i) => [i.key, i]));
   expect(before['build'].status).toBe('succeeded');
   expect(before['deploy-staging'].status).toBe('failed');
@@ -13,7 +13,7 @@ test('retry the failed release: only staging and production run again', async ({
   // From the overview, the failed run is one click from its Retry.
   await page.goto('/');
   const failing = page.locator('section').filter({ has: page.getByRole('heading', { name: /^Release/ }) }).last();
-  await failing.getByRole('link', { name: 'Retry…' }).click();
+  await failing.locator('li', { hasText: new RegExp(`Run #${failed.number}(?!\\d)`) }).getByRole('link', { name: 'Retry…' }).click();
   await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}`));
   // The dialog shows the plan before anything happens.
   const dialog = page.getByRole('dialog');
@@ -53,7 +53,7 @@ test('retry the failed release: only staging and production run again', async ({
 });
 
 test('replay the training deploy with a fixed endpoint from the form', async ({ signedInPage: page, api }) => {
-  const failed = await api.finishedRun('training', 'failed');
+  const failed = await api.demoRun('training', 'failed');
   const deploy = failed.items.find((i) => i.key === 'deploy')!;
   expect(deploy.status).toBe('failed');
 

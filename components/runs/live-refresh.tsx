@@ -9,7 +9,9 @@ const POLL_MS = 5000;
 /**
  * Keeps a server-rendered page current: on any event of the run (or a
  * `reset`) the page is refreshed, debounced, so its data always comes from
- * the same reads as its first render. While the stream is down, it polls.
+ * the same reads as its first render. It listens even to a finished run
+ * (another operator may retry it); while the stream is down it polls, but
+ * only while the run is active.
  */
 export function LiveRefresh({ runId, active }: { runId?: string; active: boolean }) {
   const router = useRouter();
@@ -27,7 +29,7 @@ export function LiveRefresh({ runId, active }: { runId?: string; active: boolean
     if (event.type === 'reset' || !runId || event.run_id === runId) {
       if (event.type !== 'log.appended') refresh();
     }
-  }, active);
+  });
 
   useEffect(() => {
     if (!active || state === 'live' || state === 'connecting') return;

@@ -3,6 +3,10 @@ import { can } from '../auth/permissions';
 import { matches, toWire, type EventFilter, type EventHub, type EventRow } from '../event-hub';
 
 const HEARTBEAT_MS = 15_000;
+// Streams are recycled now and then (proxies and load balancers drop idle or
+// old connections anyway); the browser reconnects with Last-Event-ID and
+// misses nothing.
+const MAX_STREAM_MS = Number(process.env.REPRISE_SSE_MAX_MS || 15 * 60_000);
 const encoder = new TextEncoder();
 
 const frame = (e: EventRow) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWire(e))}\n\n`;
@@ -35,10 +39,12 @@ export function eventStream(hub: EventHub, actor: Actor, filter: EventFilter, la
       };
       const unsubscribe = hub.subscribe((e) => (held ? held.push(e) : send(e)));
       const heartbeat = setInterval(() => write(`: heartbeat ${Date.now()}\n\n`), HEARTBEAT_MS);
+      const recycle = setTimeout(() => cleanup(), MAX_STREAM_MS);
       cleanup = () => {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
+        clearTimeout(recycle);
         unsubscribe();
         signal.removeEventListener('abort', cleanup);
         try {
