@@ -27,7 +27,7 @@ export default async function OverviewPage() {
       <LiveRefresh active />
       <section>
         <h1 className="text-2xl font-semibold">Failing now</h1>
-        <p className="text-sm text-zinc-500">Failed runs of the last 24 hours, newest first.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Failed runs of the last 24 hours, newest first.</p>
         <div className="mt-3 space-y-3">
           {byPipeline.size === 0 ? (
             <EmptyState title="Nothing is failing">
@@ -39,7 +39,7 @@ export default async function OverviewPage() {
             [...byPipeline].map(([title, rows]) => (
               <Card key={title} className="p-0">
                 <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold dark:border-zinc-800">
-                  {title} <span className="text-sm font-normal text-zinc-500">· {rows.length} failed</span>
+                  {title} <span className="text-sm font-normal text-zinc-500 dark:text-zinc-400">· {rows.length} failed</span>
                 </h2>
                 <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
                   {rows.map(({ run, actorName }) => (
@@ -48,7 +48,7 @@ export default async function OverviewPage() {
                       <Link href={paths.run(run.id)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
                         Run #{run.number}
                       </Link>
-                      <span className="text-zinc-500">
+                      <span className="text-zinc-500 dark:text-zinc-400">
                         {run.trigger} by {actorName ?? '—'} · <RelativeTime date={run.createdAt} now={now} />
                         {run.gitBranch ? ` · ${run.gitBranch}` : ''}
                       </span>
@@ -72,7 +72,7 @@ export default async function OverviewPage() {
           {active.length === 0 ? (
             <EmptyState title="Nothing is running">
               Start a run from a{' '}
-              <Link href={paths.pipelines()} className="text-sky-700 hover:underline dark:text-sky-400">
+              <Link href={paths.pipelines()} className="text-sky-700 underline dark:text-sky-400">
                 pipeline
               </Link>
               .
@@ -86,7 +86,7 @@ export default async function OverviewPage() {
                     <Link href={paths.run(run.id)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
                       {pipelineTitle} #{run.number}
                     </Link>
-                    <span className="text-zinc-500">
+                    <span className="text-zinc-500 dark:text-zinc-400">
                       {run.trigger} by {actorName ?? '—'} · running for {formatDuration(run.startedAt ?? run.createdAt, null, now)}
                     </span>
                   </li>
@@ -98,7 +98,7 @@ export default async function OverviewPage() {
       </section>
       <section>
         <h2 className="text-lg font-semibold">Deployments</h2>
-        <p className="mt-1 text-sm text-zinc-500">
+        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
           The latest deployment per environment will show here once deployment tracking lands.
         </p>
       </section>

@@ -82,7 +82,7 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
   if (!loaded && chunks.length === 0) {
     return <div className="h-16 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading logs" />;
   }
-  if (lines.length === 0) return <p className="text-sm text-zinc-500">{live ? 'No output yet.' : 'No output.'}</p>;
+  if (lines.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">{live ? 'No output yet.' : 'No output.'}</p>;
 
   return (
     <div className="overflow-hidden rounded-md border border-zinc-800 bg-zinc-950">
@@ -95,7 +95,7 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
             value={query}
             onChange={(e) => setQuery(e.target.value)}
             placeholder="Search"
-            className="w-48 rounded bg-zinc-900 px-2 py-0.5 text-zinc-100 placeholder:text-zinc-500 focus:outline-none focus:ring-1 focus:ring-sky-500"
+            className="w-48 rounded bg-zinc-900 px-2 py-0.5 text-zinc-100 placeholder:text-zinc-500 dark:text-zinc-400 focus:outline-none focus:ring-1 focus:ring-sky-500"
           />
         </label>
         <span>{query ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}</span>
@@ -132,7 +132,7 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
                 </span>
                 <span className={line.stream === 'stderr' ? 'text-amber-200' : undefined}>
                   {line.segments.map((s, i) => (
-                    <span key={i} style={s.fg ? { color: `rgb(${s.fg})` } : undefined} className={s.bold ? 'font-bold' : undefined}>
+                    <span key={i} style={s.fg ? { color: readableOnDark(s.fg) } : undefined} className={s.bold ? 'font-bold' : undefined}>
                       {s.text}
                     </span>
                   ))}
@@ -144,4 +144,10 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
       </div>
     </div>
   );
+}
+
+/** Terminal colours (red is 187,0,0) are too dark on the log's black: mix them halfway to white. */
+function readableOnDark(rgb: string) {
+  const [r, g, b] = rgb.split(',').map((v) => Math.round((Number(v) + 255) / 2));
+  return `rgb(${r}, ${g}, ${b})`;
 }

@@ -36,12 +36,13 @@ export function JsonDiff({ label, before, after }: { label: string; before: unkn
   return (
     <section>
       <h3 className="mb-1 text-sm font-semibold">
-        {label} <span className="font-normal text-zinc-500">{same ? '· identical' : '· differ'}</span>
+        {label} <span className="font-normal text-zinc-500 dark:text-zinc-400">{same ? '· identical' : '· differ'}</span>
       </h3>
       <div className="grid grid-cols-2 gap-2">
         {[left, right].map((column, side) => (
           <pre
             key={side}
+            tabIndex={0}
             className="overflow-auto rounded-md border border-zinc-200 bg-white py-1 font-mono text-xs dark:border-zinc-800 dark:bg-zinc-950"
           >
             {column.length === 0 ? <span className="px-2 text-zinc-400">—</span> : null}

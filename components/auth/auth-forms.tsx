@@ -48,7 +48,7 @@ export function SetupForm() {
       <Field id="name" label="Name" autoComplete="name" defaultValue={state.fields?.name} />
       <Field id="email" label="Email" type="email" autoComplete="username" defaultValue={state.fields?.email} />
       <Field id="password" label="Password" type="password" autoComplete="new-password" />
-      <p className="text-xs text-zinc-500">At least 8 characters.</p>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">At least 8 characters.</p>
       <FormError state={state} />
       <Button variant="primary" type="submit" disabled={pending} className="w-full justify-center">
         {pending ? 'Creating…' : 'Create admin account'}

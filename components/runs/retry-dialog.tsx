@@ -94,7 +94,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
               {plan.retry.map((s) => (
                 <li key={s.key}>
                   <span className="font-medium">{s.title}</span>{' '}
-                  <span className="text-zinc-500">
+                  <span className="text-zinc-500 dark:text-zinc-400">
                     ({s.status} on attempt {s.attempt}, same inputs)
                   </span>
                   {s.error ? (
@@ -107,7 +107,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
               {plan.rerun.map((s) => (
                 <li key={s.key}>
                   <span className="font-medium">{s.title}</span>{' '}
-                  <span className="text-zinc-500">(skipped before; runs after its needs)</span>
+                  <span className="text-zinc-500 dark:text-zinc-400">(skipped before; runs after its needs)</span>
                 </li>
               ))}
             </ul>

@@ -34,7 +34,7 @@ const LOOK: Record<string, { icon: typeof Clock; box: string }> = {
   failed: { icon: XCircle, box: 'border-red-400 bg-red-50 text-red-900 dark:border-red-700 dark:bg-red-950 dark:text-red-100' },
   lost: { icon: Unplug, box: 'border-orange-400 bg-orange-50 text-orange-900 dark:border-orange-700 dark:bg-orange-950 dark:text-orange-100' },
   cancelled: { icon: Ban, box: 'border-amber-400 bg-amber-50 text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100' },
-  skipped: { icon: SkipForward, box: 'border-dashed border-zinc-300 bg-zinc-50 text-zinc-500 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-400' },
+  skipped: { icon: SkipForward, box: 'border-dashed border-zinc-300 bg-zinc-50 text-zinc-500 dark:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-400' },
 };
 
 /**
@@ -111,8 +111,8 @@ export function RunGraph({ nodes, selected }: { nodes: GraphNode[]; selected?: s
               <span className="flex items-center gap-1 text-xs">
                 <Icon aria-hidden className={`size-3.5 ${node.status === 'running' ? 'animate-spin' : ''}`} />
                 {node.status}
-                {node.attempts > 1 ? <span className="opacity-70">· {node.attempts} attempts</span> : null}
-                {node.elapsed ? <span className="ml-auto opacity-70">{node.elapsed}</span> : null}
+                {node.attempts > 1 ? <span>· {node.attempts} attempts</span> : null}
+                {node.elapsed ? <span className="ml-auto">{node.elapsed}</span> : null}
               </span>
               {node.status === 'running' ? (
                 <span

@@ -69,7 +69,7 @@ export function RunsTable({ rows }: { rows: RunRowView[] }) {
             <Button onClick={() => setSelected(new Set())}>Clear</Button>
           </>
         ) : (
-          <span className="text-zinc-500">{selectable.length ? 'Select failed runs to retry them together.' : ''}</span>
+          <span className="text-zinc-500 dark:text-zinc-400">{selectable.length ? 'Select failed runs to retry them together.' : ''}</span>
         )}
       </div>
       {results ? (
@@ -89,7 +89,7 @@ export function RunsTable({ rows }: { rows: RunRowView[] }) {
       ) : null}
       <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900/60">
         <table className="w-full text-sm">
-          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900">
+          <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:text-zinc-400 dark:bg-zinc-900">
             <tr>
               <th className="w-10 px-4 py-2">
                 <input

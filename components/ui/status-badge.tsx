@@ -8,7 +8,7 @@ const STYLES: Record<string, { icon: typeof Clock; className: string; label?: st
   failed: { icon: XCircle, className: 'bg-red-50 text-red-800 ring-red-300 dark:bg-red-950 dark:text-red-200 dark:ring-red-700' },
   lost: { icon: Unplug, className: 'bg-orange-50 text-orange-800 ring-orange-300 dark:bg-orange-950 dark:text-orange-200 dark:ring-orange-700' },
   cancelled: { icon: Ban, className: 'bg-amber-50 text-amber-800 ring-amber-300 dark:bg-amber-950 dark:text-amber-200 dark:ring-amber-700' },
-  skipped: { icon: SkipForward, className: 'bg-zinc-50 text-zinc-500 ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-400 dark:ring-zinc-700' },
+  skipped: { icon: SkipForward, className: 'bg-zinc-50 text-zinc-500 dark:text-zinc-400 ring-zinc-200 dark:bg-zinc-900 dark:text-zinc-400 dark:ring-zinc-700' },
 };
 
 /** A status as icon + word + colour: never colour alone. */
@@ -21,7 +21,7 @@ export function StatusBadge({ status, suffix }: { status: string; suffix?: strin
     >
       <Icon aria-hidden className={`size-3.5 ${status === 'running' ? 'animate-spin' : ''}`} />
       {status}
-      {suffix ? <span className="opacity-75">· {suffix}</span> : null}
+      {suffix ? <span>· {suffix}</span> : null}
     </span>
   );
 }

@@ -26,7 +26,7 @@ export default async function PipelinesPage() {
           <h2 className="flex items-center gap-2 font-semibold text-red-800 dark:text-red-300">
             <AlertTriangle aria-hidden className="size-4" /> Load errors
           </h2>
-          <p className="text-sm text-zinc-500">These files were not loaded; the others were. Fix them and save: they reload by themselves.</p>
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">These files were not loaded; the others were. Fix them and save: they reload by themselves.</p>
           <ul className="mt-3 space-y-3">
             {errors.map((e) => (
               <li key={e.file}>
@@ -68,7 +68,7 @@ export default async function PipelinesPage() {
                     <RelativeTime date={p.lastRun.createdAt} now={now} />
                   </div>
                 ) : (
-                  <span className="w-64 text-right text-sm text-zinc-500">No runs yet</span>
+                  <span className="w-64 text-right text-sm text-zinc-500 dark:text-zinc-400">No runs yet</span>
                 )}
               </Link>
             </li>

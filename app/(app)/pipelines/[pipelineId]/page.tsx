@@ -75,14 +75,14 @@ export default async function PipelinePage({
     <div className="space-y-5">
       <div className="flex items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             <Link href={paths.pipelines()} className="hover:underline">
               Pipelines
             </Link>{' '}
             / {pipeline.project}
           </p>
           <h1 className="text-2xl font-semibold">{pipeline.title}</h1>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             {pipeline.sourceFile} · version <span className="font-mono">{pipeline.versionHash?.slice(0, 8)}</span>
           </p>
         </div>
@@ -95,7 +95,7 @@ export default async function PipelinePage({
         aria-label="Filter runs"
       >
         <label className="flex flex-col gap-1">
-          <span className="text-xs text-zinc-500">Status</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">Status</span>
           <select name="status" defaultValue={search.status ?? ''} className={select}>
             <option value="">any</option>
             {STATUSES.map((s) => (
@@ -104,7 +104,7 @@ export default async function PipelinePage({
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          <span className="text-xs text-zinc-500">Branch</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">Branch</span>
           <select name="branch" defaultValue={search.branch ?? ''} className={select}>
             <option value="">any</option>
             {options.branches.map((b) => (
@@ -113,7 +113,7 @@ export default async function PipelinePage({
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          <span className="text-xs text-zinc-500">Trigger</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">Trigger</span>
           <select name="trigger" defaultValue={search.trigger ?? ''} className={select}>
             <option value="">any</option>
             {TRIGGERS.map((t) => (
@@ -122,7 +122,7 @@ export default async function PipelinePage({
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          <span className="text-xs text-zinc-500">Triggered by</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">Triggered by</span>
           <select name="actor" defaultValue={search.actor ?? ''} className={select}>
             <option value="">anyone</option>
             {options.actors.map((a) => (
@@ -133,7 +133,7 @@ export default async function PipelinePage({
           </select>
         </label>
         <label className="flex flex-col gap-1">
-          <span className="text-xs text-zinc-500">Created</span>
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">Created</span>
           <select name="period" defaultValue={search.period ?? ''} className={select}>
             <option value="">any time</option>
             <option value="1h">last hour</option>

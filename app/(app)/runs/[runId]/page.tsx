@@ -73,7 +73,7 @@ export default async function RunPage({
       <LiveRefresh runId={run.id} active={!finished} />
       <div className="flex items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             <Link href={paths.pipeline(pipeline.id)} className="hover:underline">
               {pipeline.title}
             </Link>
@@ -154,7 +154,7 @@ export default async function RunPage({
                   <Link href={paths.step(run.id, item.key)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
                     {step?.title ?? item.key}
                   </Link>
-                  <span className="ml-2 font-mono text-xs text-zinc-500">{item.key}</span>
+                  <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{item.key}</span>
                   {flaky.has(item.id) ? (
                     <span className="ml-2">
                       <FlakyMark />

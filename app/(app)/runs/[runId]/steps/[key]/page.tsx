@@ -43,7 +43,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
       <LiveRefresh runId={runId} active={!finishedRun} />
       <div className="flex items-start justify-between gap-4">
         <div>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             <Link href={paths.pipeline(detail.pipeline.id)} className="hover:underline">
               {detail.pipeline.title}
             </Link>{' '}
@@ -56,7 +56,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
             {step?.title ?? key} <StatusBadge status={item.status} />
             {flaky ? <FlakyMark /> : null}
           </h1>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             <span className="font-mono">{key}</span> · {attempts.length} {attempts.length === 1 ? 'attempt' : 'attempts'}
             {item.needs.length ? ` · needs ${item.needs.join(', ')}` : ''}
           </p>
@@ -74,7 +74,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
 
       {attempts.length === 0 ? (
         <Card>
-          <p className="text-sm text-zinc-500">
+          <p className="text-sm text-zinc-500 dark:text-zinc-400">
             This step has not run yet ({item.status}). It starts when {item.needs.join(', ') || 'the run'} succeed
             {item.needs.length === 1 ? 's' : ''}.
           </p>
@@ -90,7 +90,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
               <h2 className="text-lg font-semibold">Attempt {a.number}</h2>
               <StatusBadge status={a.status} suffix={replacedBy ? `superseded by attempt ${replacedBy.number}` : undefined} />
               <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{KIND_LABEL[a.kind]}</span>
-              <span className="text-xs text-zinc-500">run attempt {a.runAttempt}</span>
+              <span className="text-xs text-zinc-500 dark:text-zinc-400">run attempt {a.runAttempt}</span>
               {repeated.has(a.id) ? (
                 <span className="rounded bg-red-100 px-2 py-0.5 text-xs text-red-800 dark:bg-red-950 dark:text-red-200">
                   same error as attempt {repeated.get(a.id)}
@@ -107,41 +107,41 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
             </div>
             <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-5">
               <div>
-                <dt className="text-xs text-zinc-500">By</dt>
+                <dt className="text-xs text-zinc-500 dark:text-zinc-400">By</dt>
                 <dd>{a.triggeredByName ?? '—'}</dd>
               </div>
               <div>
-                <dt className="text-xs text-zinc-500">Queued</dt>
+                <dt className="text-xs text-zinc-500 dark:text-zinc-400">Queued</dt>
                 <dd>
                   <RelativeTime date={a.createdAt} now={now} />
                 </dd>
               </div>
               <div>
-                <dt className="text-xs text-zinc-500">Started</dt>
+                <dt className="text-xs text-zinc-500 dark:text-zinc-400">Started</dt>
                 <dd>
                   <RelativeTime date={a.startedAt} now={now} />
                 </dd>
               </div>
               <div>
-                <dt className="text-xs text-zinc-500">Finished</dt>
+                <dt className="text-xs text-zinc-500 dark:text-zinc-400">Finished</dt>
                 <dd>
                   <RelativeTime date={a.finishedAt} now={now} />
                 </dd>
               </div>
               <div>
-                <dt className="text-xs text-zinc-500">Duration</dt>
+                <dt className="text-xs text-zinc-500 dark:text-zinc-400">Duration</dt>
                 <dd>{formatDuration(a.startedAt, a.finishedAt, now)}</dd>
               </div>
             </dl>
             {a.reason ? (
               <p className="text-sm">
-                <span className="text-zinc-500">Reason: </span>
+                <span className="text-zinc-500 dark:text-zinc-400">Reason: </span>
                 {a.reason}
               </p>
             ) : null}
             {retried ? (
-              <p className="text-sm text-zinc-500">
-                Supersedes <a href={`#attempt-${retried.number}`} className="text-sky-700 hover:underline dark:text-sky-400">attempt {retried.number}</a>
+              <p className="text-sm text-zinc-500 dark:text-zinc-400">
+                Supersedes <a href={`#attempt-${retried.number}`} className="text-sky-700 underline dark:text-sky-400">attempt {retried.number}</a>
               </p>
             ) : null}
             {a.error ? (
@@ -154,7 +154,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
             ) : null}
             {a.inputDiff?.length ? (
               <div className="text-sm">
-                <p className="text-xs font-semibold uppercase tracking-wide text-zinc-500">Changed inputs</p>
+                <p className="text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">Changed inputs</p>
                 <ul className="mt-1 space-y-0.5 font-mono text-xs">
                   {a.inputDiff.map((d) => (
                     <li key={d.path}>
@@ -170,7 +170,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
               <JsonView label="Outputs" value={a.outputs} />
             </div>
             <div>
-              <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500">Logs</p>
+              <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-zinc-500 dark:text-zinc-400">Logs</p>
               <AttemptLogs attemptId={a.id} runId={runId} live={a.status === 'running' || a.status === 'queued'} />
             </div>
           </Card>

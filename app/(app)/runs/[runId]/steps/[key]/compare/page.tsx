@@ -34,7 +34,7 @@ export default async function ComparePage({
   return (
     <div className="space-y-6">
       <div>
-        <p className="text-sm text-zinc-500">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
           <Link href={paths.run(runId)} className="hover:underline">
             Run #{detail.run.number}
           </Link>{' '}
@@ -79,7 +79,7 @@ export default async function ComparePage({
                   Attempt {a.number}
                 </Link>
                 <StatusBadge status={a.status} />
-                <span className="text-xs text-zinc-500">
+                <span className="text-xs text-zinc-500 dark:text-zinc-400">
                   {a.kind.replace('_', ' ')} · by {a.triggeredByName ?? '—'}
                   {a.reason ? ` · “${a.reason}”` : ''}
                 </span>

@@ -26,7 +26,7 @@ export default async function ReplayPage({ params }: { params: Promise<{ runId: 
   return (
     <div className="mx-auto max-w-3xl space-y-6">
       <div>
-        <p className="text-sm text-zinc-500">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
           <Link href={paths.run(runId)} className="hover:underline">
             Run #{detail.run.number}
           </Link>{' '}
@@ -36,7 +36,7 @@ export default async function ReplayPage({ params }: { params: Promise<{ runId: 
           </Link>
         </p>
         <h1 className="text-2xl font-semibold">Replay {step?.title ?? key}</h1>
-        <p className="text-sm text-zinc-500">
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
           Edit the inputs of the last attempt{latest ? ` (attempt ${latest.number}, ${latest.status})` : ''} and run the step again.
         </p>
       </div>
