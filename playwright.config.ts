@@ -35,6 +35,12 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
+  // The first-run journey meets the fresh database (no admin yet); every
+  // other journey signs in as the admin it created.
+  projects: [
+    { name: 'first-run', testMatch: /first-run\.spec\.ts/ },
+    { name: 'journeys', testIgnore: /first-run\.spec\.ts/, dependencies: ['first-run'] },
+  ],
   webServer: {
     command: `node_modules/.bin/next start -p ${PORT}`,
     url: `http://127.0.0.1:${PORT}/api/health`,

@@ -1,7 +1,7 @@
 import { ADMIN, expect, signIn, test } from './fixtures';
 
-// Runs first (files run in name order, one worker): the database is fresh,
-// so the first visit leads to creating the admin.
+// The 'first-run' project runs before all others (playwright.config.ts): the
+// database is fresh, so the first visit leads to creating the admin.
 test('first run: create the admin, then sign in', async ({ page, browser }) => {
   await page.goto('/');
   await expect(page).toHaveURL(/\/setup/);
