@@ -1,6 +1,5 @@
 'use client';
 
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { Play, RotateCcw, Square } from 'lucide-react';
@@ -99,13 +98,5 @@ export function TriggerRunButton({ pipelineId }: { pipelineId: string }) {
       </Button>
       <ActionError result={result} />
     </div>
-  );
-}
-
-export function ReplayLink({ href }: { href: string }) {
-  return (
-    <Link href={href} className="text-sm font-medium text-sky-700 hover:underline dark:text-sky-400">
-      Replay with edited inputs
-    </Link>
   );
 }

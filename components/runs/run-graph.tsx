@@ -1,7 +1,5 @@
-'use client';
-
-import Link from 'next/link';
-import { useEffect, useState } from 'react';
+import type { GraphLayout } from '@/lib/runs/graph-layout';
+import { NODE_H, NODE_W } from '@/lib/runs/graph-layout';
 import { Ban, CheckCircle2, CircleDashed, Clock, Loader2, SkipForward, Unplug, XCircle } from 'lucide-react';
 
 export interface GraphNode {
@@ -16,16 +14,6 @@ export interface GraphNode {
   elapsed: string | null;
 }
 
-interface Layout {
-  width: number;
-  height: number;
-  nodes: Map<string, { x: number; y: number }>;
-  edges: { from: string; to: string; points: { x: number; y: number }[] }[];
-}
-
-const NODE_W = 168;
-const NODE_H = 64;
-
 const LOOK: Record<string, { icon: typeof Clock; box: string }> = {
   pending: { icon: CircleDashed, box: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300' },
   queued: { icon: Clock, box: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300' },
@@ -38,43 +26,10 @@ const LOOK: Record<string, { icon: typeof Clock; box: string }> = {
 };
 
 /**
- * The run's steps as a graph laid out by dagre (loaded on demand, so pages
- * without a graph never download it). Every node says its status with an
- * icon and a word, not only a colour.
+ * The run's steps as a graph, laid out on the server (lib/runs/graph-layout).
+ * Every node says its status with an icon and a word, not only a colour.
  */
-export function RunGraph({ nodes, selected }: { nodes: GraphNode[]; selected?: string }) {
-  const [layout, setLayout] = useState<Layout | null>(null);
-  const shape = JSON.stringify(nodes.map((n) => [n.key, n.needs]));
-
-  useEffect(() => {
-    let cancelled = false;
-    void import('@dagrejs/dagre').then(({ default: dagre }) => {
-      const g = new dagre.graphlib.Graph();
-      g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 40, marginx: 8, marginy: 8 });
-      g.setDefaultEdgeLabel(() => ({}));
-      const parsed = JSON.parse(shape) as [string, string[]][];
-      for (const [key] of parsed) g.setNode(key, { width: NODE_W, height: NODE_H });
-      for (const [key, needs] of parsed) for (const need of needs) g.setEdge(need, key);
-      dagre.layout(g);
-      const graph = g.graph() as { width?: number; height?: number };
-      const position = (key: string) => g.node(key) as { x: number; y: number };
-      const route = (e: { v: string; w: string }) => (g.edge(e) as { points?: { x: number; y: number }[] }).points ?? [];
-      if (cancelled) return;
-      setLayout({
-        width: graph.width ?? 0,
-        height: graph.height ?? 0,
-        nodes: new Map(parsed.map(([key]) => [key, position(key)])),
-        edges: g.edges().map((e) => ({ from: e.v, to: e.w, points: route(e) })),
-      });
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [shape]);
-
-  if (!layout) {
-    return <div className="h-40 animate-pulse rounded-lg bg-zinc-100 dark:bg-zinc-800" aria-label="Laying out the graph" />;
-  }
+export function RunGraph({ nodes, layout, selected }: { nodes: GraphNode[]; layout: GraphLayout; selected?: string }) {
   return (
     <div className="overflow-auto rounded-lg border border-zinc-200 bg-zinc-50/50 p-2 dark:border-zinc-800 dark:bg-zinc-900/40">
       <div className="relative" style={{ width: layout.width, height: layout.height }}>
@@ -99,7 +54,8 @@ export function RunGraph({ nodes, selected }: { nodes: GraphNode[]; selected?: s
           const look = LOOK[node.status] ?? LOOK.pending;
           const Icon = look.icon;
           return (
-            <Link
+            // A plain link: hundreds of nodes should not each hydrate a client component.
+            <a
               key={node.key}
               href={node.href}
               data-step={node.key}
@@ -129,7 +85,7 @@ export function RunGraph({ nodes, selected }: { nodes: GraphNode[]; selected?: s
                   />
                 </span>
               ) : null}
-            </Link>
+            </a>
           );
         })}
       </div>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isFlaky, sameErrorAs } from './insights';
 
-const attempt = (number: number, over: Partial<Parameters<typeof isFlaky>[0][number]> = {}) => ({
+const attempt = (number: number, over: Partial<Parameters<typeof sameErrorAs>[0][number]> = {}) => ({
   id: `a${number}`,
   number,
   kind: number === 1 ? 'initial' : 'retry',

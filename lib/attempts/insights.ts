@@ -45,11 +45,14 @@ export function sameErrorAs(attempts: AttemptLike[]): Map<string, number> {
  * A step is flaky when a retry with identical inputs succeeded after a
  * failure: the inputs were fine, something around the step was not.
  */
-export function isFlaky(attempts: AttemptLike[]): boolean {
+export function isFlaky<A extends Omit<AttemptLike, 'inputs'>>(
+  attempts: A[],
+  inputsOf: (a: A) => unknown = (a) => (a as unknown as AttemptLike).inputs,
+): boolean {
   const byId = new Map(attempts.map((a) => [a.id, a]));
   return attempts.some((a) => {
     if (a.status !== 'succeeded' || !a.retryOf || (a.kind !== 'retry' && a.kind !== 'auto_retry')) return false;
     const before = byId.get(a.retryOf);
-    return !!before && FAILED.includes(before.status) && sameJson(before.inputs, a.inputs);
+    return !!before && FAILED.includes(before.status) && sameJson(inputsOf(before), inputsOf(a));
   });
 }

@@ -268,7 +268,23 @@ export async function listAttempts(conn: Conn, runId: string, itemId: string): P
 /** Every attempt of a run, oldest first per item: for marks that need the whole history (flaky). */
 export async function listRunAttempts(conn: Conn, runId: string) {
   if (!isUuid(runId)) throw notFound('Run');
-  return conn.select().from(attempts).where(eq(attempts.runId, runId)).orderBy(asc(attempts.workItemId), asc(attempts.number));
+  return conn
+    .select({
+      id: attempts.id,
+      workItemId: attempts.workItemId,
+      number: attempts.number,
+      kind: attempts.kind,
+      status: attempts.status,
+      // jsonb's text form is canonical (sorted keys): equal inputs, equal hash.
+      inputsHash: sql<string>`md5(${attempts.inputs}::text)`,
+      error: attempts.error,
+      retryOf: attempts.retryOf,
+      runAttempt: attempts.runAttempt,
+      startedAt: attempts.startedAt,
+    })
+    .from(attempts)
+    .where(eq(attempts.runId, runId))
+    .orderBy(asc(attempts.workItemId), asc(attempts.number));
 }
 
 /**

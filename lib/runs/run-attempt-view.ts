@@ -1,8 +1,10 @@
-import type { AttemptRow, ItemRow } from './load';
+import type { ItemRow } from './load';
 
-export interface ItemAtRunAttempt {
+type AttemptLike = { runAttempt: number; status: string };
+
+export interface ItemAtRunAttempt<A extends AttemptLike> {
   status: string;
-  attempt: AttemptRow | null;
+  attempt: A | null;
   attempts: number;
 }
 
@@ -12,13 +14,13 @@ export interface ItemAtRunAttempt {
  * item status; an item with no attempt yet by an earlier run attempt never ran
  * in it, so it was skipped.
  */
-export function itemsAtRunAttempt(
-  items: ItemRow[],
-  attemptsByItem: Map<string, AttemptRow[]>,
+export function itemsAtRunAttempt<A extends AttemptLike>(
+  items: Pick<ItemRow, 'id' | 'status'>[],
+  attemptsByItem: Map<string, A[]>,
   k: number,
   current: number,
-): Map<string, ItemAtRunAttempt> {
-  const view = new Map<string, ItemAtRunAttempt>();
+): Map<string, ItemAtRunAttempt<A>> {
+  const view = new Map<string, ItemAtRunAttempt<A>>();
   for (const item of items) {
     const upTo = (attemptsByItem.get(item.id) ?? []).filter((a) => a.runAttempt <= k);
     const last = upTo[upTo.length - 1] ?? null;

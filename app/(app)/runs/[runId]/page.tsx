@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import { AlertTriangle, GitBranch, GitCommit } from 'lucide-react';
 import { LiveRefresh } from '@/components/runs/live-refresh';
-import { ReplayLink, RetryStepButton, RunActions } from '@/components/runs/run-actions';
+import { RetryStepButton, RunActions } from '@/components/runs/run-actions';
+import { ReplayLink } from '@/components/runs/replay-link';
 import { Card } from '@/components/ui/card';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
@@ -9,6 +10,7 @@ import { paths } from '@/lib/paths';
 import { getRunDetail, listRunAttempts, stepMedianDurations } from '@/lib/runs/queries';
 import { itemsAtRunAttempt } from '@/lib/runs/run-attempt-view';
 import { RunGraph, type GraphNode } from '@/components/runs/run-graph';
+import { cachedLayout } from '@/lib/runs/graph-layout';
 import { isFlaky } from '@/lib/attempts/insights';
 import { FlakyMark } from '@/components/attempts/flaky-mark';
 import { retryPlanOf } from '@/lib/runs/retry-plan';
@@ -38,9 +40,10 @@ export default async function RunPage({
   const db = await getDb();
   const detail = await orNotFound(getRunDetail(db, runId));
   const plan = retryPlanOf(detail);
-  const byItem = new Map<string, Awaited<ReturnType<typeof listRunAttempts>>>();
-  for (const a of await listRunAttempts(db, runId)) byItem.set(a.workItemId, [...(byItem.get(a.workItemId) ?? []), a]);
-  const flaky = new Set(detail.items.filter((i) => isFlaky(byItem.get(i.id) ?? [])).map((i) => i.id));
+  const [history, medians] = await Promise.all([listRunAttempts(db, runId), stepMedianDurations(db, detail.pipeline.id)]);
+  const byItem = new Map<string, typeof history>();
+  for (const a of history) byItem.set(a.workItemId, [...(byItem.get(a.workItemId) ?? []), a]);
+  const flaky = new Set(detail.items.filter((i) => isFlaky(byItem.get(i.id) ?? [], (a) => a.inputsHash)).map((i) => i.id));
   const { run, pipeline, version } = detail;
   const now = new Date();
   const finished = isFinishedRun(run.status);
@@ -50,7 +53,6 @@ export default async function RunPage({
   // "Attempt k of N": the graph as it stood at the end of each run attempt.
   const shownAttempt = Math.min(Math.max(Number(attemptParam) || run.attempt, 1), run.attempt);
   const atAttempt = itemsAtRunAttempt(detail.items, byItem, shownAttempt, run.attempt);
-  const medians = await stepMedianDurations(db, pipeline.id);
   const graph: GraphNode[] = detail.items.map((item) => {
     const state = atAttempt.get(item.id)!;
     const running = state.status === 'running' && state.attempt?.startedAt;
@@ -103,7 +105,7 @@ export default async function RunPage({
           </p>
           {run.gitMessage ? <p className="mt-1 text-sm">{run.gitMessage}</p> : null}
         </div>
-        <RunActions plan={plan} openRetry={retry === '1'} />
+        <RunActions plan={{ ...plan, kept: plan.kept.map((k) => ({ ...k, outputs: null })) }} openRetry={retry === '1'} />
       </div>
 
       {definitionChanged ? (
@@ -136,7 +138,7 @@ export default async function RunPage({
             ) : null}
           </nav>
         </div>
-        <RunGraph nodes={graph} />
+        <RunGraph nodes={graph} layout={cachedLayout(version.structureHash, detail.items)} />
       </section>
 
       <Card className="p-0">
@@ -151,9 +153,9 @@ export default async function RunPage({
                   <StatusBadge status={item.status} />
                 </div>
                 <div className="min-w-0 flex-1">
-                  <Link href={paths.step(run.id, item.key)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                  <a href={paths.step(run.id, item.key)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
                     {step?.title ?? item.key}
-                  </Link>
+                  </a>
                   <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{item.key}</span>
                   {flaky.has(item.id) ? (
                     <span className="ml-2">
@@ -174,7 +176,7 @@ export default async function RunPage({
                 </div>
                 <div className="flex shrink-0 items-center gap-3">
                   {RETRYABLE_ITEM.includes(item.status) && latest ? <RetryStepButton runId={run.id} itemId={item.id} /> : null}
-                  {finished && latest ? <ReplayLink href={paths.replay(run.id, item.key)} /> : null}
+                  {finished && latest ? <ReplayLink runId={run.id} stepKey={item.key} /> : null}
                 </div>
               </li>
             );

@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import { AttemptLogs } from '@/components/attempts/attempt-logs';
 import { LiveRefresh } from '@/components/runs/live-refresh';
-import { ReplayLink, RetryStepButton } from '@/components/runs/run-actions';
+import { RetryStepButton } from '@/components/runs/run-actions';
+import { ReplayLink } from '@/components/runs/replay-link';
 import { Card } from '@/components/ui/card';
 import { JsonView } from '@/components/ui/json-view';
 import { StatusBadge } from '@/components/ui/status-badge';
@@ -68,7 +69,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
               Compare attempts
             </Link>
           ) : null}
-          {finishedRun && attempts.length ? <ReplayLink href={paths.replay(runId, key)} /> : null}
+          {finishedRun && attempts.length ? <ReplayLink runId={runId} stepKey={key} /> : null}
         </div>
       </div>
 
