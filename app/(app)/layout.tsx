@@ -3,6 +3,7 @@ import { LogOut, RotateCcw } from 'lucide-react';
 import { signOutAction } from '@/app/actions/auth';
 import { ThemeToggle } from '@/components/layout/theme-toggle';
 import { Toaster } from '@/components/ui/toaster';
+import { Shortcuts } from '@/components/layout/shortcuts';
 import { ConnectionIndicator } from '@/components/live/connection-indicator';
 import { LiveEventsProvider } from '@/components/live/live-events';
 import { requirePageActor } from '@/lib/auth/identity';
@@ -29,7 +30,10 @@ export default async function AppLayout({ children }: { children: React.ReactNod
               </Link>
             </nav>
             <div className="ml-auto flex items-center gap-3 text-sm">
-              <ConnectionIndicator />
+              <span className="hidden text-xs text-zinc-500 lg:inline dark:text-zinc-400">
+              press <kbd className="rounded border border-zinc-300 px-1 font-mono dark:border-zinc-600">?</kbd> for shortcuts
+            </span>
+            <ConnectionIndicator />
               <span className="text-zinc-600 dark:text-zinc-300">{actor.name}</span>
               <ThemeToggle />
               <form action={signOutAction}>
@@ -45,6 +49,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
         </header>
         <main className="mx-auto max-w-6xl px-6 py-6">{children}</main>
         <Toaster />
+      <Shortcuts />
       </div>
     </LiveEventsProvider>
   );

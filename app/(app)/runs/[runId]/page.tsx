@@ -4,6 +4,7 @@ import { LiveRefresh } from '@/components/runs/live-refresh';
 import { RetryStepButton, RunActions } from '@/components/runs/run-actions';
 import { ReplayLink } from '@/components/runs/replay-link';
 import { Card } from '@/components/ui/card';
+import { CopyButton } from '@/components/ui/copy-button';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
 import { paths } from '@/lib/paths';
@@ -96,8 +97,13 @@ export default async function RunPage({
             {run.gitCommit ? (
               <span className="inline-flex items-center gap-1 font-mono" title={run.gitCommit}>
                 <GitCommit aria-hidden className="size-3.5" /> {run.gitCommit.slice(0, 7)}
+                <CopyButton value={run.gitCommit} label="commit" />
               </span>
             ) : null}
+            <span className="inline-flex items-center gap-1 font-mono text-xs" title={run.id}>
+              {run.id.slice(0, 8)}
+              <CopyButton value={run.id} label="run id" />
+            </span>
             <span>
               created <RelativeTime date={run.createdAt} now={now} />
             </span>
@@ -153,7 +159,12 @@ export default async function RunPage({
                   <StatusBadge status={item.status} />
                 </div>
                 <div className="min-w-0 flex-1">
-                  <a href={paths.step(run.id, item.key)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                  <a
+                    href={paths.step(run.id, item.key)}
+                    data-step-link
+                    data-failed-step={item.status === 'failed' ? '' : undefined}
+                    className="rounded font-medium text-sky-700 hover:underline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-sky-400"
+                  >
                     {step?.title ?? item.key}
                   </a>
                   <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{item.key}</span>

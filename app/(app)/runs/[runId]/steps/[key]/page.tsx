@@ -4,6 +4,7 @@ import { LiveRefresh } from '@/components/runs/live-refresh';
 import { RetryStepButton } from '@/components/runs/run-actions';
 import { ReplayLink } from '@/components/runs/replay-link';
 import { Card } from '@/components/ui/card';
+import { CopyButton } from '@/components/ui/copy-button';
 import { JsonView } from '@/components/ui/json-view';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
@@ -92,6 +93,10 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
               <StatusBadge status={a.status} suffix={replacedBy ? `superseded by attempt ${replacedBy.number}` : undefined} />
               <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{KIND_LABEL[a.kind]}</span>
               <span className="text-xs text-zinc-500 dark:text-zinc-400">run attempt {a.runAttempt}</span>
+              <span className="inline-flex items-center gap-1 font-mono text-xs text-zinc-500 dark:text-zinc-400" title={a.id}>
+                {a.id.slice(0, 8)}
+                <CopyButton value={a.id} label="attempt id" />
+              </span>
               {repeated.has(a.id) ? (
                 <span className="rounded bg-red-100 px-2 py-0.5 text-xs text-red-800 dark:bg-red-950 dark:text-red-200">
                   same error as attempt {repeated.get(a.id)}
