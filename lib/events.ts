@@ -1,19 +1,11 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { events } from '@/db/schema';
+import type { EventType } from './event-types';
 
 export const EVENTS_CHANNEL = 'reprise_events';
 
-export type EventType =
-  | 'run.created'
-  | 'run.status_changed'
-  | 'run.cancel_requested'
-  | 'item.status_changed'
-  | 'attempt.created'
-  | 'attempt.started'
-  | 'attempt.finished'
-  | 'log.appended'
-  | 'pipeline.loaded';
+export type { EventType };
 
 export interface NewEvent {
   type: EventType;

@@ -1,6 +1,7 @@
 'use client';
 
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { EVENT_TYPES } from '@/lib/event-types';
 
 export interface LiveEvent {
   id: number;
@@ -14,18 +15,6 @@ export interface LiveEvent {
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 type Listener = (event: LiveEvent) => void;
 
-const EVENT_TYPES = [
-  'run.created',
-  'run.status_changed',
-  'run.cancel_requested',
-  'item.status_changed',
-  'attempt.created',
-  'attempt.started',
-  'attempt.finished',
-  'log.appended',
-  'pipeline.loaded',
-  'reset',
-];
 
 /**
  * One EventSource per tab, shared by every component that follows something
@@ -71,7 +60,7 @@ class LiveConnection {
           : (JSON.parse(message.data) as LiveEvent);
       this.listeners.forEach((l) => l(event));
     };
-    EVENT_TYPES.forEach((t) => source.addEventListener(t, dispatch));
+    [...EVENT_TYPES, 'reset'].forEach((t) => source.addEventListener(t, dispatch));
   }
 
   stop() {

@@ -1,6 +1,6 @@
 import type { GraphLayout } from '@/lib/runs/graph-layout';
 import { NODE_H, NODE_W } from '@/lib/runs/graph-layout';
-import { Ban, CheckCircle2, CircleDashed, Clock, Loader2, SkipForward, Unplug, XCircle } from 'lucide-react';
+import { STATUS_ICON } from '../ui/status-badge';
 
 export interface GraphNode {
   key: string;
@@ -14,15 +14,15 @@ export interface GraphNode {
   elapsed: string | null;
 }
 
-const LOOK: Record<string, { icon: typeof Clock; box: string }> = {
-  pending: { icon: CircleDashed, box: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300' },
-  queued: { icon: Clock, box: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300' },
-  running: { icon: Loader2, box: 'border-sky-400 bg-sky-50 text-sky-900 dark:border-sky-600 dark:bg-sky-950 dark:text-sky-100' },
-  succeeded: { icon: CheckCircle2, box: 'border-emerald-400 bg-emerald-50 text-emerald-900 dark:border-emerald-700 dark:bg-emerald-950 dark:text-emerald-100' },
-  failed: { icon: XCircle, box: 'border-red-400 bg-red-50 text-red-900 dark:border-red-700 dark:bg-red-950 dark:text-red-100' },
-  lost: { icon: Unplug, box: 'border-orange-400 bg-orange-50 text-orange-900 dark:border-orange-700 dark:bg-orange-950 dark:text-orange-100' },
-  cancelled: { icon: Ban, box: 'border-amber-400 bg-amber-50 text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100' },
-  skipped: { icon: SkipForward, box: 'border-dashed border-zinc-300 bg-zinc-50 text-zinc-500 dark:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-400' },
+const BOX: Record<string, string> = {
+  pending: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300',
+  queued: 'border-zinc-300 bg-white text-zinc-700 dark:border-zinc-600 dark:bg-zinc-900 dark:text-zinc-300',
+  running: 'border-sky-400 bg-sky-50 text-sky-900 dark:border-sky-600 dark:bg-sky-950 dark:text-sky-100',
+  succeeded: 'border-emerald-400 bg-emerald-50 text-emerald-900 dark:border-emerald-700 dark:bg-emerald-950 dark:text-emerald-100',
+  failed: 'border-red-400 bg-red-50 text-red-900 dark:border-red-700 dark:bg-red-950 dark:text-red-100',
+  lost: 'border-orange-400 bg-orange-50 text-orange-900 dark:border-orange-700 dark:bg-orange-950 dark:text-orange-100',
+  cancelled: 'border-amber-400 bg-amber-50 text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100',
+  skipped: 'border-dashed border-zinc-300 bg-zinc-50 text-zinc-500 dark:text-zinc-400 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-400',
 };
 
 /**
@@ -51,8 +51,8 @@ export function RunGraph({ nodes, layout, selected }: { nodes: GraphNode[]; layo
         </svg>
         {nodes.map((node) => {
           const at = layout.nodes.get(node.key)!;
-          const look = LOOK[node.status] ?? LOOK.pending;
-          const Icon = look.icon;
+          const box = BOX[node.status] ?? BOX.pending;
+          const Icon = STATUS_ICON[node.status] ?? STATUS_ICON.pending;
           return (
             // A plain link: hundreds of nodes should not each hydrate a client component.
             <a
@@ -60,7 +60,7 @@ export function RunGraph({ nodes, layout, selected }: { nodes: GraphNode[]; layo
               href={node.href}
               data-step={node.key}
               aria-label={`${node.title}: ${node.status}`}
-              className={`absolute flex flex-col justify-center rounded-lg border-2 px-3 text-sm shadow-sm transition hover:shadow-md focus-visible:outline-2 focus-visible:outline-sky-500 ${look.box} ${selected === node.key ? 'ring-2 ring-sky-500 ring-offset-2 dark:ring-offset-zinc-950' : ''}`}
+              className={`absolute flex flex-col justify-center rounded-lg border-2 px-3 text-sm shadow-sm transition hover:shadow-md focus-visible:outline-2 focus-visible:outline-sky-500 ${box} ${selected === node.key ? 'ring-2 ring-sky-500 ring-offset-2 dark:ring-offset-zinc-950' : ''}`}
               style={{ left: at.x - NODE_W / 2, top: at.y - NODE_H / 2, width: NODE_W, height: NODE_H }}
             >
               <span className="truncate font-medium">{node.title}</span>

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
 import { attempts, pipelines, runs, workItems } from '@/db/schema';
-import type { Actor } from '../actor';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../engine/worker';
 import { isFinishedRun } from '../runs/state';
 import { createTestDatabase, createTestUser, loadTestPipelines, waitFor } from './test-db';
@@ -81,5 +80,3 @@ export function countingStep(key: string, extra = ''): string {
 }
 
 export type EngineFixture = Awaited<ReturnType<typeof engineFixture>>;
-export { actorFor } from './actors';
-export type { Actor };

@@ -7,6 +7,7 @@ import { Card } from '@/components/ui/card';
 import { CopyButton } from '@/components/ui/copy-button';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
+import { ATTEMPT_KIND_LABEL } from '@/lib/attempts/kinds';
 import { paths } from '@/lib/paths';
 import { getRunDetail, listRunAttempts, stepMedianDurations } from '@/lib/runs/queries';
 import { itemsAtRunAttempt } from '@/lib/runs/run-attempt-view';
@@ -20,14 +21,6 @@ import { orNotFound } from '@/lib/server/page-reads';
 import { getDb } from '@/lib/server/runtime';
 
 export const dynamic = 'force-dynamic';
-
-const KIND_LABEL: Record<string, string> = {
-  initial: 'first attempt',
-  auto_retry: 'automatic retry',
-  retry: 'retry',
-  replay: 'replay',
-  rerun: 're-run after upstream change',
-};
 
 export default async function RunPage({
   params,
@@ -176,7 +169,7 @@ export default async function RunPage({
                   <p className="text-xs text-zinc-500 dark:text-zinc-400">
                     {item.needs.length ? `needs ${item.needs.join(', ')} · ` : ''}
                     {item.attemptCount} {item.attemptCount === 1 ? 'attempt' : 'attempts'}
-                    {latest ? ` · latest: ${KIND_LABEL[latest.kind]}, ${formatDuration(latest.startedAt, latest.finishedAt, now)}` : ''}
+                    {latest ? ` · latest: ${ATTEMPT_KIND_LABEL[latest.kind]}, ${formatDuration(latest.startedAt, latest.finishedAt, now)}` : ''}
                     {step?.environment ? ` · deploys to ${step.environment}` : ''}
                   </p>
                   {latest?.error && item.status === 'failed' ? (

@@ -10,33 +10,20 @@ import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
 import { isFlaky, sameErrorAs } from '@/lib/attempts/insights';
 import { FlakyMark } from '@/components/attempts/flaky-mark';
+import { ATTEMPT_KIND_LABEL } from '@/lib/attempts/kinds';
 import { paths } from '@/lib/paths';
-import { findItemByKey, getRunDetail, listAttempts } from '@/lib/runs/queries';
+import { listAttempts } from '@/lib/runs/queries';
 import { isFinishedRun, RETRYABLE_ITEM } from '@/lib/runs/state';
-import { orNotFound } from '@/lib/server/page-reads';
-import { getDb } from '@/lib/server/runtime';
+import { loadStepPage } from '@/lib/server/page-reads';
 
 export const dynamic = 'force-dynamic';
 
-const KIND_LABEL: Record<string, string> = {
-  initial: 'initial',
-  auto_retry: 'automatic retry',
-  retry: 'retry',
-  replay: 'replay',
-  rerun: 're-run (upstream changed)',
-};
-
 export default async function StepPage({ params }: { params: Promise<{ runId: string; key: string }> }) {
-  const { runId, key: rawKey } = await params;
-  const key = decodeURIComponent(rawKey);
-  const db = await getDb();
-  const detail = await orNotFound(getRunDetail(db, runId));
-  const item = await orNotFound(findItemByKey(db, runId, key));
+  const { db, runId, key, detail, item, step } = await loadStepPage(params);
   const { attempts } = await listAttempts(db, runId, item.id);
   const byId = new Map(attempts.map((a) => [a.id, a]));
   const repeated = sameErrorAs(attempts);
   const flaky = isFlaky(attempts);
-  const step = detail.version.definition.steps.find((s) => s.key === key);
   const finishedRun = isFinishedRun(detail.run.status);
   const now = new Date();
 
@@ -91,7 +78,7 @@ export default async function StepPage({ params }: { params: Promise<{ runId: st
             <div className="flex flex-wrap items-center gap-3">
               <h2 className="text-lg font-semibold">Attempt {a.number}</h2>
               <StatusBadge status={a.status} suffix={replacedBy ? `superseded by attempt ${replacedBy.number}` : undefined} />
-              <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{KIND_LABEL[a.kind]}</span>
+              <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{ATTEMPT_KIND_LABEL[a.kind]}</span>
               <span className="text-xs text-zinc-500 dark:text-zinc-400">run attempt {a.runAttempt}</span>
               <span className="inline-flex items-center gap-1 font-mono text-xs text-zinc-500 dark:text-zinc-400" title={a.id}>
                 {a.id.slice(0, 8)}

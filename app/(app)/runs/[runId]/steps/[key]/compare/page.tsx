@@ -3,9 +3,8 @@ import { JsonDiff } from '@/components/attempts/json-diff';
 import { Card } from '@/components/ui/card';
 import { StatusBadge } from '@/components/ui/status-badge';
 import { paths } from '@/lib/paths';
-import { findItemByKey, getRunDetail, listAttempts } from '@/lib/runs/queries';
-import { orNotFound } from '@/lib/server/page-reads';
-import { getDb } from '@/lib/server/runtime';
+import { listAttempts } from '@/lib/runs/queries';
+import { loadStepPage } from '@/lib/server/page-reads';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Compare attempts' };
@@ -18,14 +17,9 @@ export default async function ComparePage({
   params: Promise<{ runId: string; key: string }>;
   searchParams: Promise<{ a?: string; b?: string }>;
 }) {
-  const { runId, key: rawKey } = await params;
+  const { db, runId, key, detail, item, title } = await loadStepPage(params);
   const query = await searchParams;
-  const key = decodeURIComponent(rawKey);
-  const db = await getDb();
-  const detail = await orNotFound(getRunDetail(db, runId));
-  const item = await orNotFound(findItemByKey(db, runId, key));
   const { attempts } = await listAttempts(db, runId, item.id);
-  const title = detail.version.definition.steps.find((s) => s.key === key)?.title ?? key;
   const pick = (n: string | undefined, fallback: number) =>
     attempts.find((a) => a.number === Number(n)) ?? attempts[Math.max(0, attempts.length + fallback)];
   const left = pick(query.a, -2);

@@ -4,22 +4,15 @@ import { Card } from '@/components/ui/card';
 import { JsonView } from '@/components/ui/json-view';
 import { descendants } from '@/lib/pipelines/definition';
 import { paths } from '@/lib/paths';
-import { findItemByKey, getRunDetail } from '@/lib/runs/queries';
 import { isFinishedRun } from '@/lib/runs/state';
-import { orNotFound } from '@/lib/server/page-reads';
-import { getDb } from '@/lib/server/runtime';
+import { loadStepPage } from '@/lib/server/page-reads';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Replay' };
 
 export default async function ReplayPage({ params }: { params: Promise<{ runId: string; key: string }> }) {
-  const { runId, key: rawKey } = await params;
-  const key = decodeURIComponent(rawKey);
-  const db = await getDb();
-  const detail = await orNotFound(getRunDetail(db, runId));
-  const item = await orNotFound(findItemByKey(db, runId, key));
+  const { runId, key, detail, item, step } = await loadStepPage(params);
   const latest = detail.items.find((i) => i.id === item.id)?.latestAttempt ?? null;
-  const step = detail.version.definition.steps.find((s) => s.key === key);
   const finished = isFinishedRun(detail.run.status);
   const downstream = [...descendants(detail.version.definition.steps, key)];
 
