@@ -20,6 +20,7 @@ test('no serious or critical axe violations on any page, light and dark', async 
     '/pipelines',
     `/pipelines/${release.pipeline_id}`,
     `/runs/${release.id}`,
+    `/runs/${release.id}?step=deploy-staging`,
     `/runs/${release.id}/steps/deploy-staging`,
     `/runs/${release.id}/steps/deploy-staging/compare`,
     `/runs/${run.id}/steps/deploy/replay`,

@@ -13,9 +13,13 @@ test('keyboard: ? for help, j to the failed step, h for its history, r for retry
   await page.keyboard.press('j');
   await expect(page.locator('a[data-failed-step]')).toBeFocused();
   await page.keyboard.press('h');
-  await expect(page).toHaveURL(new RegExp(`/runs/${run.id}/steps/deploy-staging`));
+  // The history opens beside the graph, and the link to it can be shared.
+  await expect(page).toHaveURL(new RegExp(`/runs/${run.id}\\?step=deploy-staging`));
+  const panel = page.getByRole('complementary', { name: 'Attempt history of Deploy to staging' });
+  await expect(panel.locator('#attempt-1')).toContainText('connection reset by peer');
+  await panel.getByRole('link', { name: 'Close the attempt history' }).click();
+  await expect(panel).toBeHidden();
 
-  await page.goBack();
   await expect(page.getByRole('button', { name: 'Retry failed steps' })).toBeEnabled();
   await page.keyboard.press('r');
   await expect(page.getByRole('dialog', { name: /Retry run #/ })).toBeVisible();

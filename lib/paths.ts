@@ -7,6 +7,8 @@ export const paths = {
   pipeline: (pipelineId: string) => `/pipelines/${pipelineId}`,
   run: (runId: string) => `/runs/${runId}`,
   step: (runId: string, key: string) => `/runs/${runId}/steps/${encodeURIComponent(key)}`,
+  /** The run page with a step's attempt history open beside the graph. */
+  runStep: (runId: string, key: string) => `/runs/${runId}?step=${encodeURIComponent(key)}`,
   attempt: (runId: string, key: string, number: number) =>
     `/runs/${runId}/steps/${encodeURIComponent(key)}#attempt-${number}`,
   replay: (runId: string, key: string) => `/runs/${runId}/steps/${encodeURIComponent(key)}/replay`,

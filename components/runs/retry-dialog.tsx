@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, useTransition } from 'react';
 import { AlertTriangle, RotateCcw } from 'lucide-react';
 import { toast } from 'sonner';
 import { retryRunAction } from '@/app/actions/runs';
+import { paths } from '@/lib/paths';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
 import { Button } from '../ui/button';
 
@@ -41,6 +42,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
         setReason('');
         toast.success(`Retrying run #${plan.runNumber} — attempt ${result.data.attempt}`, {
           description: `${plan.retry.map((s) => s.key).join(', ')} will run again.`,
+          action: { label: 'Open run', onClick: () => router.push(paths.run(plan.runId)) },
         });
       } else {
         setRefusal(result.error.message);

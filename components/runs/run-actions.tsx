@@ -5,6 +5,7 @@ import { useState, useTransition } from 'react';
 import { Play, RotateCcw, Square } from 'lucide-react';
 import { toast } from 'sonner';
 import { cancelRunAction, retryItemAction, triggerRunAction } from '@/app/actions/runs';
+import { paths } from '@/lib/paths';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
 import type { ActionResult } from '@/lib/server/action';
 import { Button } from '../ui/button';
@@ -53,7 +54,7 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
   );
 }
 
-export function RetryStepButton({ runId, itemId }: { runId: string; itemId: string }) {
+export function RetryStepButton({ runId, itemId, stepKey }: { runId: string; itemId: string; stepKey: string }) {
   const router = useRouter();
   const [result, setResult] = useState<ActionResult<unknown> | null>(null);
   const [pending, startTransition] = useTransition();
@@ -65,7 +66,11 @@ export function RetryStepButton({ runId, itemId }: { runId: string; itemId: stri
           startTransition(async () => {
             const r = await retryItemAction(runId, itemId);
             setResult(r);
-            if (r.ok) toast.success(`Retrying — attempt ${r.data.number}`);
+            if (r.ok) {
+              toast.success(`Retrying ${stepKey} — attempt ${r.data.number}`, {
+                action: { label: 'Open attempt', onClick: () => router.push(paths.attempt(runId, stepKey, r.data.number)) },
+              });
+            }
             router.refresh();
           })
         }

@@ -28,7 +28,7 @@ export interface RunRowView {
 const RETRYABLE = ['failed', 'cancelled'];
 
 /** The runs of a pipeline; failed ones can be selected and retried together. */
-export function RunsTable({ rows }: { rows: RunRowView[] }) {
+export function RunsTable({ rows, empty }: { rows: RunRowView[]; empty: React.ReactNode }) {
   const router = useRouter();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<BulkRetryResult[] | null>(null);
@@ -69,7 +69,9 @@ export function RunsTable({ rows }: { rows: RunRowView[] }) {
             <Button onClick={() => setSelected(new Set())}>Clear</Button>
           </>
         ) : (
-          <span className="text-zinc-500 dark:text-zinc-400">{selectable.length ? 'Select failed runs to retry them together.' : ''}</span>
+          <span className="text-zinc-500 dark:text-zinc-400">
+            {selectable.length ? 'Select failed runs to retry them together.' : ''}
+          </span>
         )}
       </div>
       {results ? (
@@ -87,7 +89,10 @@ export function RunsTable({ rows }: { rows: RunRowView[] }) {
           ))}
         </ul>
       ) : null}
-      <div className="overflow-hidden rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900/60">
+      {rows.length === 0 ? empty : null}
+      <div
+        className={`overflow-hidden rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900/60 ${rows.length ? '' : 'hidden'}`}
+      >
         <table className="w-full text-sm">
           <thead className="bg-zinc-50 text-left text-xs uppercase tracking-wide text-zinc-500 dark:text-zinc-400 dark:bg-zinc-900">
             <tr>

@@ -157,27 +157,27 @@ export default async function PipelinePage({
 
       <NewRunsNotice pipelineId={pipelineId} firstPageUrl={query({})} />
       <PinnedListRefresh runIds={page.items.map((r) => r.id)} renderedAt={now.toISOString()} />
-      {page.items.length === 0 ? (
-        <EmptyState title={filtered ? 'No runs match these filters' : 'No runs yet'}>
-          {filtered ? 'Clear a filter to see more.' : 'Click “Run pipeline” to start the first one.'}
-        </EmptyState>
-      ) : (
-        <RunsTable
-          rows={page.items.map((run) => ({
-            id: run.id,
-            number: run.number,
-            status: run.status,
-            attempt: run.attempt,
-            trigger: run.trigger,
-            actorName: run.actorName,
-            branch: run.gitBranch,
-            commit: run.gitCommit,
-            started: relative(run.startedAt ?? run.createdAt, now),
-            startedTitle: (run.startedAt ?? run.createdAt).toISOString(),
-            duration: formatDuration(run.startedAt, run.finishedAt, now),
-          }))}
-        />
-      )}
+      {/* Always mounted: a bulk retry's results outlive the rows it changed. */}
+      <RunsTable
+        empty={
+          <EmptyState title={filtered ? 'No runs match these filters' : 'No runs yet'}>
+            {filtered ? 'Clear a filter to see more.' : 'Click “Run pipeline” to start the first one.'}
+          </EmptyState>
+        }
+        rows={page.items.map((run) => ({
+          id: run.id,
+          number: run.number,
+          status: run.status,
+          attempt: run.attempt,
+          trigger: run.trigger,
+          actorName: run.actorName,
+          branch: run.gitBranch,
+          commit: run.gitCommit,
+          started: relative(run.startedAt ?? run.createdAt, now),
+          startedTitle: (run.startedAt ?? run.createdAt).toISOString(),
+          duration: formatDuration(run.startedAt, run.finishedAt, now),
+        }))}
+      />
       <div className="flex gap-4 text-sm">
         {search.cursor ? (
           <Link href={query({ until: search.until })} className="text-sky-700 hover:underline dark:text-sky-400">
