@@ -175,11 +175,11 @@ export default async function RunPage({
                 const latest = item.latestAttempt;
                 const step = steps.get(item.key);
                 return (
-                  <li key={item.id} className="flex items-start gap-4 px-4 py-3">
+                  <li key={item.id} className="flex flex-wrap items-start gap-x-4 gap-y-2 px-4 py-3">
                     <div className="w-28 shrink-0 pt-0.5">
                       <StatusBadge status={item.status} />
                     </div>
-                    <div className="min-w-0 flex-1">
+                    <div className="min-w-56 flex-1">
                       <a
                         href={paths.runStep(run.id, item.key)}
                         data-step-link
@@ -208,7 +208,7 @@ export default async function RunPage({
                         </pre>
                       ) : null}
                     </div>
-                    <div className="flex shrink-0 items-center gap-3">
+                    <div className="ml-auto flex shrink-0 items-center gap-3">
                       {RETRYABLE_ITEM.includes(item.status) && latest ? (
                         <RetryStepButton runId={run.id} itemId={item.id} stepKey={item.key} />
                       ) : null}
