@@ -1,3 +1,4 @@
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -9,7 +10,19 @@ async function seriousViolations(page: Page) {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
 
-test('no serious or critical axe violations on any page, light and dark', async ({ signedInPage: page, api, browser }) => {
+// Every page is also photographed, light and dark, at 1280 and 1024 px, for a
+// person to look at: `npm run test:e2e -- accessibility`, then open
+// test-results/screenshots/.
+const SHOTS = path.join('test-results', 'screenshots');
+
+test('every page, light and dark: no serious or critical axe violation, no console error', async ({
+  signedInPage: page,
+  api,
+  browser,
+}) => {
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`)));
+  page.on('pageerror', (e) => void consoleErrors.push(`${page.url()}: ${e.message}`));
   const run = await api.demoRun('training', 'failed').catch(async () => api.run((await api.trigger('training')).id));
   const release = await api.trigger('release');
   await api.waitFor(release.id, 'failed');
@@ -28,16 +41,28 @@ test('no serious or critical axe violations on any page, light and dark', async 
   const found: string[] = [];
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => localStorage.setItem('theme', t), theme);
-    for (const path of pages) {
-      await page.goto(path);
-      await page.waitForLoadState('networkidle');
-      for (const v of await seriousViolations(page)) found.push(`${theme} ${path}: ${v}`);
+    for (const [index, url] of pages.entries()) {
+      for (const width of [1280, 1024]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.goto(url);
+        await page.waitForLoadState('networkidle');
+        await page.screenshot({ path: path.join(SHOTS, `${index + 1}-${shotName(url)}-${theme}-${width}.png`), fullPage: true });
+      }
+      for (const v of await seriousViolations(page)) found.push(`${theme} ${url}: ${v}`);
     }
   }
   const signedOutContext = await browser.newContext();
   const signedOut = await signedOutContext.newPage();
   await signedOut.goto('/sign-in');
+  await signedOut.screenshot({ path: path.join(SHOTS, '0-sign-in.png') });
   for (const v of await seriousViolations(signedOut)) found.push(`/sign-in: ${v}`);
   await signedOutContext.close();
   expect(found).toEqual([]);
+  expect(consoleErrors).toEqual([]);
 });
+
+const shotName = (url: string) =>
+  url
+    .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'id')
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/^-|-$/g, '') || 'overview';

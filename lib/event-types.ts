@@ -12,3 +12,13 @@ export const EVENT_TYPES = [
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** An event as /api/events sends it (the `data:` line), and as the browser hands it around. */
+export interface LiveEvent {
+  id: number;
+  type: EventType | 'reset';
+  project_id: string | null;
+  run_id: string | null;
+  at: string;
+  data: Record<string, unknown>;
+}

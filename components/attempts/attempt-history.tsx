@@ -7,8 +7,8 @@ import { formatDuration, RelativeTime } from '../ui/time';
 import { sameErrorAs } from '@/lib/attempts/insights';
 import { ATTEMPT_KIND_LABEL } from '@/lib/attempts/kinds';
 import { paths } from '@/lib/paths';
-import type { ItemRow } from '@/lib/runs/load';
 import type { AttemptView } from '@/lib/runs/queries';
+import type { Json } from '@/lib/views/json';
 import { AttemptLogs } from './attempt-logs';
 
 /**
@@ -16,11 +16,20 @@ import { AttemptLogs } from './attempt-logs';
  * and outputs, the error, what superseded what, and the logs. Shown on the
  * step page and in the panel beside the run's graph.
  */
-export function AttemptHistory({ runId, item, attempts }: { runId: string; item: ItemRow; attempts: AttemptView[] }) {
+export function AttemptHistory({
+  runId,
+  item,
+  attempts,
+  now,
+}: {
+  runId: string;
+  item: { key: string; status: string; needs: string[] };
+  attempts: Json<AttemptView>[];
+  now: Date;
+}) {
   const key = item.key;
   const byId = new Map(attempts.map((a) => [a.id, a]));
   const repeated = sameErrorAs(attempts);
-  const now = new Date();
   return (
     <>
       {attempts.length === 0 ? (
@@ -36,7 +45,7 @@ export function AttemptHistory({ runId, item, attempts }: { runId: string; item:
         const replacedBy = a.supersededBy ? byId.get(a.supersededBy) : undefined;
         const retried = a.retryOf ? byId.get(a.retryOf) : undefined;
         return (
-          <Card key={a.id} id={`attempt-${a.number}`} className="space-y-3 scroll-mt-6">
+          <Card key={a.id} id={`attempt-${a.number}`} className="@container space-y-3 scroll-mt-6">
             <div className="flex flex-wrap items-center gap-3">
               <h2 className="text-lg font-semibold">Attempt {a.number}</h2>
               <StatusBadge status={a.status} suffix={replacedBy ? `superseded by attempt ${replacedBy.number}` : undefined} />
@@ -60,7 +69,7 @@ export function AttemptHistory({ runId, item, attempts }: { runId: string; item:
                 </Link>
               ) : null}
             </div>
-            <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-5">
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm @2xl:grid-cols-5">
               <div>
                 <dt className="text-xs text-zinc-500 dark:text-zinc-400">By</dt>
                 <dd>{a.triggeredByName ?? '—'}</dd>
@@ -120,7 +129,7 @@ export function AttemptHistory({ runId, item, attempts }: { runId: string; item:
                 </ul>
               </div>
             ) : null}
-            <div className="grid gap-3 md:grid-cols-2">
+            <div className="grid gap-3 @2xl:grid-cols-2">
               <JsonView label="Inputs" value={a.inputs} />
               <JsonView label="Outputs" value={a.outputs} />
             </div>

@@ -9,6 +9,8 @@ import { checkInputsText } from '@/lib/inputs-check';
 import type { FieldError } from '@/lib/validation';
 import { Button } from '../ui/button';
 import { JsonDiff } from './json-diff';
+import { queryKeys } from '@/lib/query-keys';
+import { useRefreshViews } from '../live/use-view';
 
 // The editor (CodeMirror, ajv) is its own chunk: only this form loads it.
 const JsonEditor = dynamic(() => import('./json-editor'), {
@@ -34,6 +36,7 @@ interface Props {
  */
 export function ReplayForm({ runId, itemId, stepKey, initialInputs, schema, downstream, enabled, doneUrl }: Props) {
   const router = useRouter();
+  const refresh = useRefreshViews();
   const initialText = useMemo(() => JSON.stringify(initialInputs, null, 2), [initialInputs]);
   const [text, setText] = useState(initialText);
   const [reason, setReason] = useState('');
@@ -49,8 +52,8 @@ export function ReplayForm({ runId, itemId, stepKey, initialInputs, schema, down
       const result = await replayItemAction(runId, itemId, { inputsJson: text, reason });
       if (result.ok) {
         toast.success(`Replaying ${stepKey} — attempt ${result.data.number}`);
+        refresh(queryKeys.run(runId), queryKeys.step(runId));
         router.push(doneUrl);
-        router.refresh();
       } else {
         setServerErrors({ message: result.error.message, details: Array.isArray(result.error.details) ? result.error.details : [] });
       }

@@ -1,16 +1,11 @@
 'use client';
 
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { EVENT_TYPES } from '@/lib/event-types';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { EVENT_TYPES, type LiveEvent } from '@/lib/event-types';
+import { makeQueryClient, syncCacheWithEvents } from '@/lib/live/query-cache';
 
-export interface LiveEvent {
-  id: number;
-  type: string;
-  project_id: string | null;
-  run_id: string | null;
-  at: string;
-  data: Record<string, unknown>;
-}
+export type { LiveEvent };
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 type Listener = (event: LiveEvent) => void;
@@ -88,13 +83,23 @@ class LiveConnection {
 
 const LiveContext = createContext<LiveConnection | null>(null);
 
+/** The tab's one event stream and the query cache it keeps current. */
 export function LiveEventsProvider({ children }: { children: React.ReactNode }) {
   const [connection] = useState(() => new LiveConnection());
+  const [queryClient] = useState(makeQueryClient);
   useEffect(() => {
+    const stopSync = syncCacheWithEvents(queryClient, (listener) => connection.subscribe(listener));
     connection.start();
-    return () => connection.stop();
-  }, [connection]);
-  return <LiveContext.Provider value={connection}>{children}</LiveContext.Provider>;
+    return () => {
+      stopSync();
+      connection.stop();
+    };
+  }, [connection, queryClient]);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <LiveContext.Provider value={connection}>{children}</LiveContext.Provider>
+    </QueryClientProvider>
+  );
 }
 
 function useConnection() {

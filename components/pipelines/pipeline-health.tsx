@@ -1,4 +1,4 @@
-import type { pipelineHealth } from '@/lib/runs/queries';
+import type { PipelinesView } from '@/lib/views/pipelines';
 import { formatDuration } from '../ui/time';
 
 const COLOUR: Record<string, string> = {
@@ -10,7 +10,7 @@ const COLOUR: Record<string, string> = {
 };
 
 /** The recent runs as a strip (oldest left), with success rate and median duration in words. */
-export function PipelineHealth({ health }: { health: Awaited<ReturnType<typeof pipelineHealth>> }) {
+export function PipelineHealth({ health }: { health: PipelinesView['pipelines'][number]['health'] }) {
   const strip = [...health.recent].reverse();
   return (
     <div className="flex items-center gap-4 text-xs text-zinc-500 dark:text-zinc-400">

@@ -6,6 +6,8 @@ import { AlertTriangle, RotateCcw } from 'lucide-react';
 import { toast } from 'sonner';
 import { retryRunAction } from '@/app/actions/runs';
 import { paths } from '@/lib/paths';
+import { queryKeys } from '@/lib/query-keys';
+import { useRefreshViews } from '../live/use-view';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
 import { Button } from '../ui/button';
 
@@ -18,6 +20,7 @@ import { Button } from '../ui/button';
  */
 export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; openOnLoad?: boolean }) {
   const router = useRouter();
+  const refresh = useRefreshViews();
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState('');
   const [refusal, setRefusal] = useState<string | null>(null);
@@ -47,7 +50,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
       } else {
         setRefusal(result.error.message);
       }
-      router.refresh();
+      refresh(queryKeys.run(plan.runId), queryKeys.step(plan.runId));
     });
 
   return (

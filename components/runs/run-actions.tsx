@@ -6,6 +6,8 @@ import { Play, RotateCcw, Square } from 'lucide-react';
 import { toast } from 'sonner';
 import { cancelRunAction, retryItemAction, triggerRunAction } from '@/app/actions/runs';
 import { paths } from '@/lib/paths';
+import { queryKeys } from '@/lib/query-keys';
+import { useRefreshViews } from '../live/use-view';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
 import type { ActionResult } from '@/lib/server/action';
 import { Button } from '../ui/button';
@@ -25,7 +27,7 @@ function ActionError({ result }: { result: ActionResult<unknown> | null }) {
 
 /** Retry (its dialog shows the plan first) and Cancel for a run. */
 export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openRetry?: boolean }) {
-  const router = useRouter();
+  const refresh = useRefreshViews();
   const [result, setResult] = useState<ActionResult<unknown> | null>(null);
   const [pending, startTransition] = useTransition();
   const canCancel = plan.runStatus === 'queued' || plan.runStatus === 'running';
@@ -42,7 +44,7 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
               const r = await cancelRunAction(plan.runId);
               setResult(r);
               if (r.ok) toast(`Cancelling run #${plan.runNumber}`);
-              router.refresh();
+              refresh(queryKeys.run(plan.runId), queryKeys.step(plan.runId));
             })
           }
         >
@@ -56,6 +58,7 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
 
 export function RetryStepButton({ runId, itemId, stepKey }: { runId: string; itemId: string; stepKey: string }) {
   const router = useRouter();
+  const refresh = useRefreshViews();
   const [result, setResult] = useState<ActionResult<unknown> | null>(null);
   const [pending, startTransition] = useTransition();
   return (
@@ -71,7 +74,7 @@ export function RetryStepButton({ runId, itemId, stepKey }: { runId: string; ite
                 action: { label: 'Open attempt', onClick: () => router.push(paths.attempt(runId, stepKey, r.data.number)) },
               });
             }
-            router.refresh();
+            refresh(queryKeys.run(runId), queryKeys.step(runId));
           })
         }
       >

@@ -1,17 +1,17 @@
-import type { GraphLayout } from '@/lib/runs/graph-layout';
-import { NODE_H, NODE_W } from '@/lib/runs/graph-layout';
+import { NODE_H, NODE_W, type GraphLayout } from '@/lib/runs/graph-geometry';
+import { paths } from '@/lib/paths';
 import { STATUS_ICON } from '../ui/status-badge';
+import { formatDuration } from '../ui/time';
 
 export interface GraphNode {
   key: string;
   title: string;
   status: string;
-  needs: string[];
-  href: string;
   attempts: number;
-  /** Running steps: how far along against the median of earlier successes (0–1), or null when unknown. */
-  progress: number | null;
-  elapsed: string | null;
+  /** When the running attempt started (running steps only). */
+  startedAt: string | null;
+  /** The median duration of the step's earlier successes: what its progress bar measures against. */
+  medianMs: number | null;
 }
 
 const BOX: Record<string, string> = {
@@ -29,7 +29,19 @@ const BOX: Record<string, string> = {
  * The run's steps as a graph, laid out on the server (lib/runs/graph-layout).
  * Every node says its status with an icon and a word, not only a colour.
  */
-export function RunGraph({ nodes, layout, selected }: { nodes: GraphNode[]; layout: GraphLayout; selected?: string }) {
+export function RunGraph({
+  runId,
+  nodes,
+  layout,
+  selected,
+  now,
+}: {
+  runId: string;
+  nodes: GraphNode[];
+  layout: GraphLayout;
+  selected?: string;
+  now: Date;
+}) {
   return (
     <div className="overflow-auto rounded-lg border border-zinc-200 bg-zinc-50/50 p-2 dark:border-zinc-800 dark:bg-zinc-900/40">
       <div className="relative" style={{ width: layout.width, height: layout.height }}>
@@ -50,25 +62,28 @@ export function RunGraph({ nodes, layout, selected }: { nodes: GraphNode[]; layo
           </defs>
         </svg>
         {nodes.map((node) => {
-          const at = layout.nodes.get(node.key)!;
+          const at = layout.nodes[node.key];
+          const elapsedMs = node.startedAt ? now.getTime() - Date.parse(node.startedAt) : null;
+          const progress = elapsedMs !== null && node.medianMs ? elapsedMs / node.medianMs : null;
           const box = BOX[node.status] ?? BOX.pending;
           const Icon = STATUS_ICON[node.status] ?? STATUS_ICON.pending;
           return (
-            // A plain link: hundreds of nodes should not each hydrate a client component.
+            // A plain link (opens the attempt history beside the graph): hundreds of
+            // nodes should not each be a component with its own state.
             <a
               key={node.key}
-              href={node.href}
+              href={paths.runStep(runId, node.key)}
               data-step={node.key}
-              aria-label={`${node.title}: ${node.status}`}
+              aria-label={`${node.title}: ${node.status}${node.attempts > 1 ? `, ${node.attempts} attempts` : ''}`}
               className={`absolute flex flex-col justify-center rounded-lg border-2 px-3 text-sm shadow-sm transition hover:shadow-md focus-visible:outline-2 focus-visible:outline-sky-500 ${box} ${selected === node.key ? 'ring-2 ring-sky-500 ring-offset-2 dark:ring-offset-zinc-950' : ''}`}
               style={{ left: at.x - NODE_W / 2, top: at.y - NODE_H / 2, width: NODE_W, height: NODE_H }}
             >
               <span className="truncate font-medium">{node.title}</span>
-              <span className="flex items-center gap-1 text-xs">
+              <span className="flex items-center gap-1 text-xs whitespace-nowrap">
                 <Icon aria-hidden className={`size-3.5 ${node.status === 'running' ? 'animate-spin' : ''}`} />
                 {node.status}
-                {node.attempts > 1 ? <span>· {node.attempts} attempts</span> : null}
-                {node.elapsed ? <span className="ml-auto">{node.elapsed}</span> : null}
+                {node.attempts > 1 ? <span title={`${node.attempts} attempts`}>· ×{node.attempts}</span> : null}
+                {node.startedAt ? <span className="ml-auto">{formatDuration(node.startedAt, null, now)}</span> : null}
               </span>
               {node.status === 'running' ? (
                 <span
@@ -77,11 +92,11 @@ export function RunGraph({ nodes, layout, selected }: { nodes: GraphNode[]; layo
                   aria-label={`${node.title} progress`}
                   aria-valuemin={0}
                   aria-valuemax={100}
-                  aria-valuenow={node.progress === null ? undefined : Math.round(Math.min(1, node.progress) * 100)}
+                  aria-valuenow={progress === null ? undefined : Math.round(Math.min(1, progress) * 100)}
                 >
                   <span
-                    className={`block h-full bg-sky-500 ${node.progress === null ? 'w-1/3 animate-pulse' : ''}`}
-                    style={node.progress === null ? undefined : { width: `${Math.min(100, node.progress * 100)}%` }}
+                    className={`block h-full bg-sky-500 ${progress === null ? 'w-1/3 animate-pulse' : ''}`}
+                    style={progress === null ? undefined : { width: `${Math.min(100, progress * 100)}%` }}
                   />
                 </span>
               ) : null}

@@ -1,13 +1,14 @@
 'use client';
 
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { RotateCcw } from 'lucide-react';
 import { toast } from 'sonner';
 import { bulkRetryAction } from '@/app/actions/runs';
 import type { BulkRetryResult } from '@/lib/runs/bulk-retry';
 import { paths } from '@/lib/paths';
+import { queryKeys } from '@/lib/query-keys';
+import { useRefreshViews } from '../live/use-view';
 import { Button } from '../ui/button';
 import { StatusBadge } from '../ui/status-badge';
 
@@ -29,7 +30,7 @@ const RETRYABLE = ['failed', 'cancelled'];
 
 /** The runs of a pipeline; failed ones can be selected and retried together. */
 export function RunsTable({ rows, empty }: { rows: RunRowView[]; empty: React.ReactNode }) {
-  const router = useRouter();
+  const refresh = useRefreshViews();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<BulkRetryResult[] | null>(null);
   const [pending, startTransition] = useTransition();
@@ -54,7 +55,7 @@ export function RunsTable({ rows, empty }: { rows: RunRowView[]; empty: React.Re
       setSelected(new Set());
       const ok = result.data.filter((r) => r.ok).length;
       toast[ok === result.data.length ? 'success' : 'warning'](`Retried ${ok} of ${result.data.length} runs`);
-      router.refresh();
+      refresh(queryKeys.all('pipeline-runs'), queryKeys.all('overview'));
     });
 
   return (

@@ -11,6 +11,8 @@ import * as attemptsRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/attempt
 import * as itemRetryRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/retry/route';
 import * as replayRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/replay/route';
 import * as logsRoute from '@/app/api/v1/attempts/[attemptId]/logs/route';
+import * as viewsRoute from '@/app/api/views/[view]/route';
+import { loadRunView } from '../views/run';
 import { apiClient } from '../testing/api-client';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
 
@@ -230,5 +232,26 @@ describe('HTTP API v1', () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect((await api.call(runsRoute.GET, { path: '/api/v1/runs?status=weird' })).status).toBe(400);
     expect((await api.call(runsRoute.GET, { path: '/api/v1/runs?cursor=garbage' })).status).toBe(400);
+  });
+
+  it('serves the dashboard views from the same loaders the pages render first', async () => {
+    const run = await failedRun();
+    const path = `/api/views/run?runId=${run.id}&step=deploy`;
+    const served = await api.call(viewsRoute.GET, { path, params: { view: 'run' } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('cache-control')).toBe('no-store');
+    const rendered = await loadRunView(f.database.db, { runId: run.id, step: 'deploy' });
+    expect({ ...served.json, now: null }).toEqual({ ...rendered, now: null });
+    expect(served.json.panel.attempts.map((a: { status: string }) => a.status)).toEqual(['failed']);
+    expect(served.json.nodes.map((n: { key: string; status: string }) => [n.key, n.status])).toEqual([
+      ['build', 'succeeded'],
+      ['deploy', 'failed'],
+    ]);
+
+    expect((await api.call(viewsRoute.GET, { path, params: { view: 'run' }, token: null })).status).toBe(401);
+    expect((await api.call(viewsRoute.GET, { path: '/api/views/nope', params: { view: 'nope' } })).status).toBe(404);
+    expect((await api.call(viewsRoute.GET, { path: '/api/views/run', params: { view: 'run' } })).status).toBe(400);
+    const unknownRun = await api.call(viewsRoute.GET, { path: `/api/views/run?runId=${UNKNOWN}`, params: { view: 'run' } });
+    expect(unknownRun.status).toBe(404);
   });
 });

@@ -1,14 +1,8 @@
 import dagre from '@dagrejs/dagre';
 
-export const NODE_W = 168;
-export const NODE_H = 64;
+import { NODE_H, NODE_W, type GraphLayout } from './graph-geometry';
 
-export interface GraphLayout {
-  width: number;
-  height: number;
-  nodes: Map<string, { x: number; y: number }>;
-  edges: { from: string; to: string; points: { x: number; y: number }[] }[];
-}
+export type { GraphLayout };
 
 // Layouts depend only on a version's steps and needs: keep the last few.
 const cache = new Map<string, GraphLayout>();
@@ -42,7 +36,7 @@ export function layoutGraph(steps: { key: string; needs: string[] }[]): GraphLay
   return {
     width: graph.width ?? 0,
     height: graph.height ?? 0,
-    nodes: new Map(steps.map((s) => [s.key, position(s.key)])),
+    nodes: Object.fromEntries(steps.map((s) => [s.key, position(s.key)])),
     edges: g.edges().map((e) => ({ from: e.v, to: e.w, points: route(e) })),
   };
 }

@@ -1,80 +1,10 @@
-import Link from 'next/link';
-import { AlertTriangle } from 'lucide-react';
-import { LiveRefresh } from '@/components/runs/live-refresh';
-import { Card, EmptyState } from '@/components/ui/card';
-import { StatusBadge } from '@/components/ui/status-badge';
-import { RelativeTime } from '@/components/ui/time';
-import { paths } from '@/lib/paths';
-import { listLoadErrors, listPipelines, pipelineHealth } from '@/lib/runs/queries';
-import { PipelineHealth } from '@/components/pipelines/pipeline-health';
+import { PipelinesPageView } from '@/components/pipelines/pipelines-view';
 import { getDb } from '@/lib/server/runtime';
+import { loadPipelines } from '@/lib/views/pipelines';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Pipelines' };
 
 export default async function PipelinesPage() {
-  const db = await getDb();
-  const [pipelines, errors] = await Promise.all([listPipelines(db), listLoadErrors(db)]);
-  const health = new Map(await Promise.all(pipelines.map(async (p) => [p.id, await pipelineHealth(db, p.id)] as const)));
-  const now = new Date();
-  return (
-    <div className="space-y-6">
-      <LiveRefresh active />
-      <h1 className="text-2xl font-semibold">Pipelines</h1>
-      {errors.length > 0 ? (
-        <Card className="border-red-300 dark:border-red-900">
-          <h2 className="flex items-center gap-2 font-semibold text-red-800 dark:text-red-300">
-            <AlertTriangle aria-hidden className="size-4" /> Load errors
-          </h2>
-          <p className="text-sm text-zinc-500 dark:text-zinc-400">These files were not loaded; the others were. Fix them and save: they reload by themselves.</p>
-          <ul className="mt-3 space-y-3">
-            {errors.map((e) => (
-              <li key={e.file}>
-                <p className="font-mono text-sm font-medium">
-                  {e.file}
-                  {e.line ? `:${e.line}` : ''}
-                </p>
-                <pre className="mt-1 whitespace-pre-wrap rounded bg-red-50 p-2 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
-                  {e.message}
-                </pre>
-              </li>
-            ))}
-          </ul>
-        </Card>
-      ) : null}
-      {pipelines.length === 0 ? (
-        <EmptyState title="No pipelines yet">
-          Add a YAML file to the folder named by REPRISE_PIPELINES (default examples/pipelines); it loads as soon as it is saved.
-        </EmptyState>
-      ) : (
-        <ul className="grid gap-3">
-          {pipelines.map((p) => (
-            <li key={p.id}>
-              <Link
-                href={paths.pipeline(p.id)}
-                className="flex items-center gap-4 rounded-lg border border-zinc-200 bg-white p-4 shadow-sm hover:border-sky-400 dark:border-zinc-800 dark:bg-zinc-900/60 dark:hover:border-sky-600"
-              >
-                <div className="min-w-0 flex-1">
-                  <p className="font-medium">{p.title}</p>
-                  <p className="text-sm text-zinc-500 dark:text-zinc-400">
-                    {p.project}/{p.name} · version <span className="font-mono">{p.versionHash?.slice(0, 8) ?? '—'}</span>
-                  </p>
-                </div>
-                <PipelineHealth health={health.get(p.id)!} />
-                {p.lastRun ? (
-                  <div className="flex w-64 items-center justify-end gap-3 text-sm text-zinc-500 dark:text-zinc-400">
-                    <span>Run #{p.lastRun.number}</span>
-                    <StatusBadge status={p.lastRun.status} />
-                    <RelativeTime date={p.lastRun.createdAt} now={now} />
-                  </div>
-                ) : (
-                  <span className="w-64 text-right text-sm text-zinc-500 dark:text-zinc-400">No runs yet</span>
-                )}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
+  return <PipelinesPageView initial={await loadPipelines(await getDb())} />;
 }

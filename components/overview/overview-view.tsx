@@ -1,0 +1,99 @@
+'use client';
+
+import Link from 'next/link';
+import { CheckCircle2 } from 'lucide-react';
+import { paths } from '@/lib/paths';
+import type { OverviewView } from '@/lib/views/overview';
+import { useNow, useView } from '../live/use-view';
+import { Card, EmptyState } from '../ui/card';
+import { StatusBadge } from '../ui/status-badge';
+import { formatDuration, RelativeTime } from '../ui/time';
+
+/** What is failing now and what is running: where an operator starts. */
+export function OverviewPageView({ initial }: { initial: OverviewView }) {
+  const view = useView('overview', {}, initial);
+  const now = useNow(view.now, view.running.length > 0);
+  return (
+    <div className="space-y-8">
+      <section>
+        <h1 className="text-2xl font-semibold">Failing now</h1>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">Failed runs of the last 24 hours, newest first.</p>
+        <div className="mt-3 space-y-3">
+          {view.failing.length === 0 ? (
+            <EmptyState title="Nothing is failing">
+              <span className="inline-flex items-center gap-1">
+                <CheckCircle2 aria-hidden className="size-4 text-emerald-600" /> No run failed in the last 24 hours.
+              </span>
+            </EmptyState>
+          ) : (
+            view.failing.map((group) => (
+              <Card key={group.pipelineId} className="p-0">
+                <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold dark:border-zinc-800">
+                  {group.title}{' '}
+                  <span className="text-sm font-normal text-zinc-500 dark:text-zinc-400">· {group.runs.length} failed</span>
+                </h2>
+                <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                  {group.runs.map((run) => (
+                    <li key={run.id} className="flex items-center gap-4 px-4 py-2 text-sm">
+                      <StatusBadge status={run.status} />
+                      <Link href={paths.run(run.id)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                        Run #{run.number}
+                      </Link>
+                      <span className="text-zinc-500 dark:text-zinc-400">
+                        {run.trigger} by {run.actorName ?? '—'} · <RelativeTime date={run.createdAt} now={now} />
+                        {run.gitBranch ? ` · ${run.gitBranch}` : ''}
+                      </span>
+                      <Link
+                        href={`${paths.run(run.id)}?retry=1`}
+                        className="ml-auto rounded-md px-2 py-1 font-medium text-sky-700 ring-1 ring-inset ring-sky-300 hover:bg-sky-50 dark:text-sky-300 dark:ring-sky-800 dark:hover:bg-sky-950"
+                      >
+                        Retry…
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              </Card>
+            ))
+          )}
+        </div>
+      </section>
+      <section>
+        <h2 className="text-lg font-semibold">Running</h2>
+        <div className="mt-3">
+          {view.running.length === 0 ? (
+            <EmptyState title="Nothing is running">
+              Start a run from a{' '}
+              <Link href={paths.pipelines()} className="text-sky-700 underline dark:text-sky-400">
+                pipeline
+              </Link>
+              .
+            </EmptyState>
+          ) : (
+            <Card className="p-0">
+              <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                {view.running.map((run) => (
+                  <li key={run.id} className="flex items-center gap-4 px-4 py-2 text-sm">
+                    <StatusBadge status={run.status} />
+                    <Link href={paths.run(run.id)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                      {run.pipelineTitle} #{run.number}
+                    </Link>
+                    <span className="text-zinc-500 dark:text-zinc-400">
+                      {run.trigger} by {run.actorName ?? '—'} · running for{' '}
+                      {formatDuration(run.startedAt ?? run.createdAt, null, now)}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          )}
+        </div>
+      </section>
+      <section>
+        <h2 className="text-lg font-semibold">Deployments</h2>
+        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+          The latest deployment per environment will show here once deployment tracking lands.
+        </p>
+      </section>
+    </div>
+  );
+}

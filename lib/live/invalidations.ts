@@ -1,0 +1,32 @@
+import type { LiveEvent } from '../event-types';
+import { queryKeys } from '../query-keys';
+
+export type Invalidation = readonly unknown[];
+
+/**
+ * Which cached views an event makes stale: the one rule that keeps the
+ * dashboard live. `all` after a `reset` (too many events were missed to
+ * replay); nothing for log lines, which the log viewer appends itself.
+ */
+export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
+  const ofRun = event.run_id ? [queryKeys.run(event.run_id), queryKeys.step(event.run_id)] : [];
+  switch (event.type) {
+    case 'reset':
+      return 'all';
+    case 'log.appended':
+      return [];
+    case 'pipeline.loaded':
+      return [queryKeys.all('pipelines'), queryKeys.all('pipeline-runs')];
+    case 'run.created':
+      // Run histories are pinned: they announce new runs rather than refetch.
+      return [queryKeys.all('overview'), queryKeys.all('pipelines')];
+    case 'run.status_changed':
+    case 'run.cancel_requested':
+      return [...ofRun, queryKeys.all('overview'), queryKeys.all('pipelines'), queryKeys.all('pipeline-runs')];
+    case 'item.status_changed':
+    case 'attempt.created':
+    case 'attempt.started':
+    case 'attempt.finished':
+      return ofRun;
+  }
+}

@@ -1,0 +1,94 @@
+import { QueryObserver, type QueryClient } from '@tanstack/react-query';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LiveEvent } from '../event-types';
+import { viewKey } from '../query-keys';
+import { COALESCE_MS, makeQueryClient, syncCacheWithEvents } from './query-cache';
+
+const RUN_A = '11111111-1111-4111-8111-111111111111';
+const RUN_B = '22222222-2222-4222-8222-222222222222';
+const PIPELINE = '33333333-3333-4333-8333-333333333333';
+
+const event = (type: LiveEvent['type'], runId: string | null = null): LiveEvent => ({
+  id: 1,
+  type,
+  project_id: null,
+  run_id: runId,
+  at: new Date().toISOString(),
+  data: {},
+});
+const settle = () => new Promise((resolve) => setTimeout(resolve, COALESCE_MS + 50));
+
+describe('live events keep the query cache current', () => {
+  let client: QueryClient;
+  let emit: (e: LiveEvent) => void;
+  let stop: () => void;
+  const fetches = new Map<string, number>();
+  const unwatch: (() => void)[] = [];
+
+  // An observed query, as a mounted page holds it; counts how often it is fetched.
+  const watch = async (key: readonly unknown[]) => {
+    const name = JSON.stringify(key);
+    fetches.set(name, 0);
+    const observer = new QueryObserver(client, {
+      queryKey: key,
+      queryFn: () => {
+        fetches.set(name, fetches.get(name)! + 1);
+        return { at: Date.now() };
+      },
+    });
+    unwatch.push(observer.subscribe(() => {}));
+    await client.fetchQuery({ queryKey: key });
+    fetches.set(name, 0);
+    return () => fetches.get(name)!;
+  };
+
+  beforeEach(() => {
+    client = makeQueryClient();
+    stop = syncCacheWithEvents(client, (listener) => {
+      emit = listener;
+      return () => {};
+    });
+  });
+  afterEach(() => {
+    unwatch.splice(0).forEach((u) => u());
+    stop();
+    client.clear();
+  });
+
+  it('refetches the pages of the run an event is about, once per burst, and leaves other runs alone', async () => {
+    const runPanel = await watch(viewKey('run', { runId: RUN_A, step: 'deploy' }));
+    const stepPage = await watch(viewKey('step', { runId: RUN_A, key: 'deploy' }));
+    const otherRun = await watch(viewKey('run', { runId: RUN_B }));
+    const overview = await watch(viewKey('overview', {}));
+    emit(event('attempt.started', RUN_A));
+    emit(event('item.status_changed', RUN_A));
+    emit(event('log.appended', RUN_A));
+    await settle();
+    expect([runPanel(), stepPage(), otherRun(), overview()]).toEqual([1, 1, 0, 0]);
+  });
+
+  it('a run status change also refreshes the overview, the pipelines and the run histories', async () => {
+    const overview = await watch(viewKey('overview', {}));
+    const pipelines = await watch(viewKey('pipelines', {}));
+    const history = await watch(viewKey('pipeline-runs', { pipelineId: PIPELINE, until: new Date().toISOString() }));
+    emit(event('run.status_changed', RUN_A));
+    await settle();
+    expect([overview(), pipelines(), history()]).toEqual([1, 1, 1]);
+  });
+
+  it('a new run is announced on run histories, not inserted: they are not refetched', async () => {
+    const history = await watch(viewKey('pipeline-runs', { pipelineId: PIPELINE }));
+    const overview = await watch(viewKey('overview', {}));
+    emit(event('run.created', RUN_A));
+    await settle();
+    expect([history(), overview()]).toEqual([0, 1]);
+  });
+
+  it('reset refetches everything on screen', async () => {
+    const keys = [viewKey('run', { runId: RUN_A }), viewKey('overview', {}), viewKey('pipelines', {})];
+    const counters = await Promise.all(keys.map(watch));
+    emit(event('reset'));
+    await settle();
+    expect(counters.map((c) => c())).toEqual([1, 1, 1]);
+  });
+});

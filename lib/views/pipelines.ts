@@ -1,0 +1,24 @@
+import type { Conn } from '@/db/client';
+import { listLoadErrors, listPipelines, pipelineHealth } from '../runs/queries';
+import { toJson } from './json';
+
+/** Every pipeline with its health (status strip, success rate, median duration), and the files that failed to load. */
+export async function loadPipelines(db: Conn) {
+  const [pipelines, errors] = await Promise.all([listPipelines(db), listLoadErrors(db)]);
+  const withHealth = await Promise.all(pipelines.map(async (p) => ({ ...p, health: await pipelineHealth(db, p.id) })));
+  return toJson({
+    now: new Date(),
+    pipelines: withHealth.map((p) => ({
+      id: p.id,
+      name: p.name,
+      title: p.title,
+      project: p.project,
+      versionHash: p.versionHash,
+      health: p.health,
+      lastRun: p.lastRun ? { number: p.lastRun.number, status: p.lastRun.status, createdAt: p.lastRun.createdAt } : null,
+    })),
+    errors: errors.map((e) => ({ file: e.file, line: e.line, message: e.message })),
+  });
+}
+
+export type PipelinesView = Awaited<ReturnType<typeof loadPipelines>>;

@@ -1,0 +1,105 @@
+import type { Conn } from '@/db/client';
+import { isFlaky } from '../attempts/insights';
+import { cachedLayout } from '../runs/graph-layout';
+import { getRunDetail, listAttempts, listRunAttempts, stepMedianDurations } from '../runs/queries';
+import { retryPlanOf } from '../runs/retry-plan';
+import { itemsAtRunAttempt } from '../runs/run-attempt-view';
+import { isFinishedRun } from '../runs/state';
+import { toJson } from './json';
+
+export interface RunViewParams {
+  runId: string;
+  /** The run attempt whose graph is shown ("Attempt k of N"); the latest when absent. */
+  attempt?: string;
+  /** The step whose attempt history is open beside the graph. */
+  step?: string;
+}
+
+/**
+ * Everything the run page shows, as one JSON value: the header, the graph
+ * (laid out here, on the server), the steps, the retry plan and the open
+ * attempt-history panel. The page renders it first; the browser refetches the
+ * same read when an event says the run changed.
+ */
+export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewParams) {
+  const detail = await getRunDetail(db, runId);
+  const plan = retryPlanOf(detail);
+  const [history, medians] = await Promise.all([listRunAttempts(db, runId), stepMedianDurations(db, detail.pipeline.id)]);
+  const byItem = new Map<string, typeof history>();
+  for (const a of history) byItem.set(a.workItemId, [...(byItem.get(a.workItemId) ?? []), a]);
+  const flaky = (itemId: string) => isFlaky(byItem.get(itemId) ?? [], (a) => a.inputsHash);
+  const { run, pipeline, version } = detail;
+  const definitions = new Map(version.definition.steps.map((s) => [s.key, s]));
+  const titleOf = (key: string) => definitions.get(key)?.title ?? key;
+
+  const panelItem = step ? detail.items.find((i) => i.key === step) : undefined;
+  const panelAttempts = panelItem ? (await listAttempts(db, runId, panelItem.id)).attempts : [];
+
+  const shownAttempt = Math.min(Math.max(Number(attempt) || run.attempt, 1), run.attempt);
+  const atAttempt = itemsAtRunAttempt(detail.items, byItem, shownAttempt, run.attempt);
+  const changed = !!pipeline.currentVersionHash && pipeline.currentVersionHash !== version.contentHash;
+
+  return toJson({
+    now: new Date(),
+    run: {
+      id: run.id,
+      number: run.number,
+      status: run.status,
+      attempt: run.attempt,
+      trigger: run.trigger,
+      triggeredByName: detail.triggeredByName,
+      gitBranch: run.gitBranch,
+      gitCommit: run.gitCommit,
+      gitMessage: run.gitMessage,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      finished: isFinishedRun(run.status),
+    },
+    pipeline: { id: pipeline.id, title: pipeline.title },
+    definitionChanged: changed ? { from: version.contentHash, to: pipeline.currentVersionHash! } : null,
+    // The dialog shows which outputs are reused, not the outputs themselves.
+    plan: { ...plan, kept: plan.kept.map((k) => ({ ...k, outputs: null })) },
+    shownAttempt,
+    layout: cachedLayout(version.structureHash, detail.items),
+    nodes: detail.items.map((item) => {
+      const state = atAttempt.get(item.id)!;
+      return {
+        key: item.key,
+        title: titleOf(item.key),
+        status: state.status,
+        attempts: state.attempts,
+        startedAt: state.status === 'running' ? (state.attempt?.startedAt ?? null) : null,
+        medianMs: medians.get(item.key) ?? null,
+      };
+    }),
+    steps: detail.items.map((item) => ({
+      id: item.id,
+      key: item.key,
+      title: titleOf(item.key),
+      status: item.status,
+      needs: item.needs,
+      attemptCount: item.attemptCount,
+      flaky: flaky(item.id),
+      environment: definitions.get(item.key)?.environment ?? null,
+      latest: item.latestAttempt
+        ? {
+            kind: item.latestAttempt.kind,
+            startedAt: item.latestAttempt.startedAt,
+            finishedAt: item.latestAttempt.finishedAt,
+            error: item.latestAttempt.error?.message ?? null,
+          }
+        : null,
+    })),
+    panel: panelItem
+      ? {
+          item: { id: panelItem.id, key: panelItem.key, status: panelItem.status, needs: panelItem.needs },
+          title: titleOf(panelItem.key),
+          flaky: flaky(panelItem.id),
+          attempts: panelAttempts,
+        }
+      : null,
+  });
+}
+
+export type RunView = Awaited<ReturnType<typeof loadRunView>>;

@@ -1,0 +1,28 @@
+import type { Conn } from '@/db/client';
+import { isFlaky } from '../attempts/insights';
+import { findItemByKey, getRunDetail, listAttempts } from '../runs/queries';
+import { isFinishedRun } from '../runs/state';
+import { toJson } from './json';
+
+export interface StepViewParams {
+  runId: string;
+  key: string;
+}
+
+/** A step of a run with every attempt it has had: the step page, refetched when the run changes. */
+export async function loadStepView(db: Conn, { runId, key }: StepViewParams) {
+  const detail = await getRunDetail(db, runId);
+  const item = await findItemByKey(db, runId, key);
+  const { attempts } = await listAttempts(db, runId, item.id);
+  return toJson({
+    now: new Date(),
+    run: { id: detail.run.id, number: detail.run.number, status: detail.run.status, finished: isFinishedRun(detail.run.status) },
+    pipeline: { id: detail.pipeline.id, title: detail.pipeline.title },
+    item: { id: item.id, key: item.key, status: item.status, needs: item.needs },
+    title: detail.version.definition.steps.find((s) => s.key === key)?.title ?? key,
+    flaky: isFlaky(attempts),
+    attempts,
+  });
+}
+
+export type StepView = Awaited<ReturnType<typeof loadStepView>>;
