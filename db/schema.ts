@@ -262,6 +262,8 @@ export const deployments = pgTable(
     uniqueIndex('deployments_env_version_idx').on(t.environmentId, t.version),
     index('deployments_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id.desc()),
     index('deployments_env_created_idx').on(t.environmentId, t.createdAt.desc(), t.id.desc()),
+    // One deployment per deploy-step attempt; its status follows the attempt by this key.
+    uniqueIndex('deployments_attempt_idx').on(t.attemptId),
   ],
 );
 

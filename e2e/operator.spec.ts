@@ -39,6 +39,15 @@ test('retry the failed release: only staging and production run again', async ({
   // The same inputs failed, then succeeded: staging is marked flaky.
   await expect(page.getByText('flaky', { exact: true })).toBeVisible();
 
+  // The overview shows what is deployed where: staging's latest deployment is this retry.
+  await page.goto('/');
+  const deployed = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Environment' }) });
+  const staging = deployed.getByRole('row').filter({ hasText: /^staging/ });
+  await expect(staging.getByText(/succeeded\s*· retry/)).toBeVisible();
+  await expect(staging.getByRole('link', { name: `Release #${failed.number}` })).toBeVisible();
+  await expect(deployed.getByRole('row').filter({ hasText: /^production/ }).getByText('succeeded')).toBeVisible();
+  await page.goBack();
+
   // Every attempt stays readable: the failed one says which attempt superseded it, and keeps its logs.
   await page.getByRole('link', { name: 'Deploy to staging' }).last().click();
   const first = page.locator('#attempt-1');

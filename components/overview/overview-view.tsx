@@ -90,9 +90,67 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
       </section>
       <section>
         <h2 className="text-lg font-semibold">Deployments</h2>
-        <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
-          The latest deployment per environment will show here once deployment tracking lands.
-        </p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">The latest deployment to each environment.</p>
+        <div className="mt-3">
+          {view.deployments.length === 0 ? (
+            <EmptyState title="Nothing deployed yet">
+              A step with <code className="font-mono">environment: staging</code> in its pipeline records a deployment
+              each time it runs.
+            </EmptyState>
+          ) : (
+            <Card className="p-0">
+              <table className="w-full text-sm">
+                <thead className="text-left text-xs uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
+                  <tr className="border-b border-zinc-200 dark:border-zinc-800">
+                    <th className="px-4 py-2">Environment</th>
+                    <th className="px-4 py-2">Version</th>
+                    <th className="px-4 py-2">Status</th>
+                    <th className="px-4 py-2">Commit</th>
+                    <th className="px-4 py-2">Run</th>
+                    <th className="px-4 py-2">By</th>
+                    <th className="px-4 py-2">When</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                  {view.deployments.map((d) => (
+                    <tr key={d.id} className="align-top">
+                      <td className="px-4 py-2">
+                        <span className="font-medium">{d.environment}</span>{' '}
+                        <span className="text-xs text-zinc-500 dark:text-zinc-400">{d.project}</span>
+                      </td>
+                      <td className="px-4 py-2 font-mono">v{d.version}</td>
+                      <td className="px-4 py-2">
+                        <StatusBadge status={d.status} suffix={d.trigger === 'retry' ? 'retry' : undefined} />
+                        {d.status === 'failed' && d.errorMessage ? (
+                          <p className="mt-1 max-w-xs truncate text-xs text-red-700 dark:text-red-300" title={d.errorMessage}>
+                            {d.errorMessage}
+                          </p>
+                        ) : null}
+                      </td>
+                      <td className="px-4 py-2 font-mono text-xs" title={d.gitCommit ?? undefined}>
+                        {d.gitBranch ? `${d.gitBranch} · ` : ''}
+                        {d.gitCommit?.slice(0, 7) ?? '—'}
+                      </td>
+                      <td className="px-4 py-2">
+                        {d.runId ? (
+                          <Link href={paths.run(d.runId)} className="text-sky-700 hover:underline dark:text-sky-400">
+                            {d.pipelineTitle} #{d.runNumber}
+                          </Link>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
+                      <td className="px-4 py-2">{d.actorName ?? '—'}</td>
+                      <td className="px-4 py-2">
+                        <RelativeTime date={d.completedAt ?? d.createdAt} now={now} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Card>
+          )}
+        </div>
       </section>
     </div>
   );

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { attempts, pipelineVersions, runs, workItems } from '@/db/schema';
 import { transact } from '../events';
+import { followAttempt } from '../deployments/record';
 import type { PipelineDefinition, StepDefinition } from '../pipelines/definition';
 import type { AttemptRow, RunRow } from '../runs/load';
 import { lockRun } from '../runs/load';
@@ -49,6 +50,7 @@ export async function claimNextAttempt(db: Db, workerId: string, leaseMs: number
     const definition = version.definition as unknown as PipelineDefinition;
     const step = definition.steps.find((s) => s.key === item.key)!;
     await setItemStatus(tx, sink, run, item, 'running');
+    await followAttempt(tx, attempt.id, 'running', { startedAt: attempt.startedAt! });
     sink.emit({
       type: 'attempt.started',
       projectId: run.projectId,

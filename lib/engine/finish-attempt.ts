@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { attempts, type AttemptError, type AttemptStatus } from '@/db/schema';
 import { transact } from '../events';
+import { followAttempt } from '../deployments/record';
 import { advanceRun } from '../runs/advance';
 import { loadRunGraph, lockRun, type AttemptRow } from '../runs/load';
 import { createAttempt, setItemStatus } from '../runs/transitions';
@@ -48,6 +49,7 @@ export async function finishAttempt(
       )
       .returning();
     if (!finished) return false;
+    await followAttempt(tx, finished.id, result.status, { errorMessage: result.error?.message });
 
     const graph = await loadRunGraph(tx, run);
     const item = graph.items.find((i) => i.id === finished.workItemId)!;

@@ -24,9 +24,11 @@ export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
     case 'run.cancel_requested':
       return [...ofRun, queryKeys.all('overview'), queryKeys.all('pipelines'), queryKeys.all('pipeline-runs')];
     case 'item.status_changed':
+      return ofRun;
     case 'attempt.created':
     case 'attempt.started':
     case 'attempt.finished':
-      return ofRun;
+      // An attempt of a deploy step is a deployment: the overview shows the latest per environment.
+      return [...ofRun, queryKeys.all('overview')];
   }
 }

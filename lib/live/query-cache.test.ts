@@ -60,11 +60,15 @@ describe('live events keep the query cache current', () => {
     const stepPage = await watch(viewKey('step', { runId: RUN_A, key: 'deploy' }));
     const otherRun = await watch(viewKey('run', { runId: RUN_B }));
     const overview = await watch(viewKey('overview', {}));
-    emit(event('attempt.started', RUN_A));
+    emit(event('item.status_changed', RUN_A));
     emit(event('item.status_changed', RUN_A));
     emit(event('log.appended', RUN_A));
     await settle();
     expect([runPanel(), stepPage(), otherRun(), overview()]).toEqual([1, 1, 0, 0]);
+    // Attempts may be deployments, which the overview lists.
+    emit(event('attempt.finished', RUN_A));
+    await settle();
+    expect([runPanel(), stepPage(), otherRun(), overview()]).toEqual([2, 2, 0, 1]);
   });
 
   it('a run status change also refreshes the overview, the pipelines and the run histories', async () => {

@@ -6,6 +6,7 @@ import { recordAudit } from '../audit';
 import { assertCan } from '../auth/permissions';
 import { DomainError } from '../errors';
 import { transact } from '../events';
+import { followAttempt } from '../deployments/record';
 import { advanceRun } from './advance';
 import { loadRunGraph, lockRun, type RunRow } from './load';
 import { isFinishedRun } from './state';
@@ -44,6 +45,7 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
     for (const a of touched) {
       const item = graph.items.find((i) => i.id === a.itemId)!;
       if (a.status === 'cancelled') {
+        await followAttempt(tx, a.id, 'cancelled', { errorMessage: `Cancelled by ${actor.name} before it started` });
         sink.emit({
           type: 'attempt.finished',
           projectId: run.projectId,

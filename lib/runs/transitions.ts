@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { attempts, runs, workItems } from '@/db/schema';
 import type { AttemptError, AttemptKind, AttemptStatus, InputChange, ItemStatus, RunStatus } from '@/db/schema';
+import { recordDeployment } from '../deployments/record';
 import type { EventSink } from '../events';
 import type { AttemptRow, ItemRow, RunRow } from './load';
 
@@ -93,6 +94,7 @@ export async function createAttempt(tx: Tx, sink: EventSink, run: RunRow, item: 
     .where(eq(workItems.id, item.id));
   item.latestAttemptId = attempt.id;
   item.attemptCount = number;
+  await recordDeployment(tx, run, item.key, attempt);
   sink.emit({
     type: 'attempt.created',
     projectId: run.projectId,

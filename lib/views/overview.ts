@@ -1,13 +1,21 @@
 import type { Conn } from '@/db/client';
+import { latestDeployments } from '../deployments/queries';
 import { listActiveRuns, listFailedRunsSince } from '../runs/queries';
 import { toJson } from './json';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** The home page: failed runs of the last 24 hours grouped by pipeline, and what is running. */
+/**
+ * The home page: failed runs of the last 24 hours grouped by pipeline, what is
+ * running, and the latest deployment of each environment.
+ */
 export async function loadOverview(db: Conn) {
   const now = new Date();
-  const [failed, active] = await Promise.all([listFailedRunsSince(db, new Date(now.getTime() - DAY_MS)), listActiveRuns(db)]);
+  const [failed, active, deployed] = await Promise.all([
+    listFailedRunsSince(db, new Date(now.getTime() - DAY_MS)),
+    listActiveRuns(db),
+    latestDeployments(db),
+  ]);
   const groups = new Map<string, { pipelineId: string; title: string; runs: RunLine[] }>();
   for (const row of failed) {
     const group = groups.get(row.run.pipelineId) ?? { pipelineId: row.run.pipelineId, title: row.pipelineTitle, runs: [] };
@@ -18,6 +26,23 @@ export async function loadOverview(db: Conn) {
     now,
     failing: [...groups.values()],
     running: active.map((row) => ({ ...line(row), pipelineTitle: row.pipelineTitle })),
+    deployments: deployed.map(({ deployment: d, ...row }) => ({
+      id: d.id,
+      environment: row.environment,
+      project: row.project,
+      version: d.version,
+      status: d.status,
+      trigger: d.trigger,
+      actorName: row.actorName,
+      gitCommit: d.gitCommit,
+      gitBranch: d.gitBranch,
+      runId: d.runId,
+      runNumber: row.runNumber,
+      pipelineTitle: row.pipelineTitle,
+      errorMessage: d.errorMessage,
+      createdAt: d.createdAt,
+      completedAt: d.completedAt,
+    })),
   });
 }
 

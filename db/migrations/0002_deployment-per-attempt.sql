@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "deployments_attempt_idx" ON "deployments" USING btree ("attempt_id");

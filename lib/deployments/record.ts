@@ -1,0 +1,93 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Tx } from '@/db/client';
+import { deployments, environments, pipelineVersions, type AttemptStatus } from '@/db/schema';
+import type { PipelineDefinition } from '../pipelines/definition';
+import type { AttemptRow, RunRow } from '../runs/load';
+
+/**
+ * Deployment records: every attempt of a step with `environment:` is a
+ * deployment to that environment, with the next version number of the
+ * environment (strictly increasing, never reused). Its status follows the
+ * attempt's; nothing else writes it.
+ */
+
+export type DeploymentStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const DEPLOYMENT_STATUS: Record<AttemptStatus, DeploymentStatus> = {
+  queued: 'pending',
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  lost: 'failed',
+  cancelled: 'cancelled',
+};
+
+// Pipeline versions never change: which steps deploy where is read once per version.
+const deployStepsByVersion = new Map<string, Map<string, string>>();
+
+async function environmentOf(tx: Tx, versionId: string, stepKey: string): Promise<string | null> {
+  let steps = deployStepsByVersion.get(versionId);
+  if (!steps) {
+    const [version] = await tx
+      .select({ definition: pipelineVersions.definition })
+      .from(pipelineVersions)
+      .where(eq(pipelineVersions.id, versionId));
+    const definition = version.definition as unknown as PipelineDefinition;
+    steps = new Map(definition.steps.filter((s) => s.environment).map((s) => [s.key, s.environment!]));
+    deployStepsByVersion.set(versionId, steps);
+  }
+  return steps.get(stepKey) ?? null;
+}
+
+/** Records the deployment a new attempt makes, when its step deploys; called where the attempt is created. */
+export async function recordDeployment(tx: Tx, run: RunRow, stepKey: string, attempt: AttemptRow) {
+  const name = await environmentOf(tx, run.pipelineVersionId, stepKey);
+  if (!name) return;
+  // The upsert locks the environment's row until commit: concurrent
+  // deployments to one environment take consecutive versions.
+  const [environment] = await tx
+    .insert(environments)
+    .values({ projectId: run.projectId, name, lastVersion: 1 })
+    .onConflictDoUpdate({
+      target: [environments.projectId, environments.name],
+      set: { lastVersion: sql`${environments.lastVersion} + 1` },
+    })
+    .returning();
+  const [retried] = attempt.retryOf
+    ? await tx.select({ id: deployments.id }).from(deployments).where(eq(deployments.attemptId, attempt.retryOf))
+    : [];
+  await tx.insert(deployments).values({
+    projectId: run.projectId,
+    environmentId: environment.id,
+    version: environment.lastVersion,
+    status: DEPLOYMENT_STATUS[attempt.status],
+    trigger: attempt.kind === 'retry' || attempt.kind === 'auto_retry' ? 'retry' : run.trigger,
+    triggeredBy: attempt.triggeredBy ?? run.triggeredBy,
+    gitCommit: run.gitCommit,
+    gitBranch: run.gitBranch,
+    gitMessage: run.gitMessage,
+    runId: run.id,
+    attemptId: attempt.id,
+    retryOf: retried?.id ?? null,
+    errorMessage: attempt.error?.message ?? null,
+    completedAt: attempt.finishedAt,
+  });
+}
+
+/** Carries an attempt's new status to its deployment, if it is one. */
+export async function followAttempt(
+  tx: Tx,
+  attemptId: string,
+  status: AttemptStatus,
+  at: { startedAt?: Date; errorMessage?: string | null } = {},
+) {
+  const finished = status !== 'queued' && status !== 'running';
+  await tx
+    .update(deployments)
+    .set({
+      status: DEPLOYMENT_STATUS[status],
+      ...(at.startedAt ? { startedAt: at.startedAt } : {}),
+      ...(finished ? { completedAt: new Date(), errorMessage: at.errorMessage ?? null } : {}),
+    })
+    .where(eq(deployments.attemptId, attemptId));
+}
