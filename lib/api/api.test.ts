@@ -12,6 +12,7 @@ import * as itemRetryRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/retry/
 import * as replayRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/replay/route';
 import * as logsRoute from '@/app/api/v1/attempts/[attemptId]/logs/route';
 import * as viewsRoute from '@/app/api/views/[view]/route';
+import * as bulkRetryRoute from '@/app/api/v1/runs/retry/route';
 import { loadRunView } from '../views/run';
 import { apiClient } from '../testing/api-client';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
@@ -253,5 +254,28 @@ describe('HTTP API v1', () => {
     expect((await api.call(viewsRoute.GET, { path: '/api/views/run', params: { view: 'run' } })).status).toBe(400);
     const unknownRun = await api.call(viewsRoute.GET, { path: `/api/views/run?runId=${UNKNOWN}`, params: { view: 'run' } });
     expect(unknownRun.status).toBe(404);
+  });
+
+  it('retries several runs at once with a result per run', async () => {
+    const [a, b] = [await failedRun(), await failedRun()];
+    const path = '/api/v1/runs/retry';
+    const body = { run_ids: [a.id, b.id, UNKNOWN], reason: 'registry back' };
+    const first = await api.call(bulkRetryRoute.POST, { method: 'POST', path, body });
+    expect(first.status).toBe(200);
+    expect(first.json.results).toEqual([
+      { run_id: a.id, ok: true, number: a.number, attempt: 2 },
+      { run_id: b.id, ok: true, number: b.number, attempt: 2 },
+      { run_id: UNKNOWN, ok: false, error: { code: 'not_found', message: expect.any(String) } },
+    ]);
+    // A double submit retries nothing twice: each run is running again (409), or already succeeded (400).
+    const again = await api.call(bulkRetryRoute.POST, { method: 'POST', path, body });
+    for (const r of again.json.results.slice(0, 2) as { ok: boolean; error: { code: string } }[]) {
+      expect(r.ok).toBe(false);
+      expect(['conflict', 'wrong_state']).toContain(r.error.code);
+    }
+    expect((await api.call(bulkRetryRoute.POST, { method: 'POST', path, body: { run_ids: [] } })).status).toBe(400);
+    expect((await api.call(bulkRetryRoute.POST, { method: 'POST', path, body, token: null })).status).toBe(401);
+    await f.waitForRun(a.id);
+    await f.waitForRun(b.id);
   });
 });

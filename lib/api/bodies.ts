@@ -23,3 +23,8 @@ export const replayBody = z.object({
 });
 
 export const cancelBody = z.object({ reason });
+
+export const bulkRetryBody = z.object({
+  run_ids: z.array(z.string().max(100)).min(1),
+  reason,
+});
