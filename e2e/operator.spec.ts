@@ -112,3 +112,26 @@ test('replay the training deploy with a fixed endpoint from the form', async ({ 
   await expect(page.getByText(`"endpoint": "${fixedEndpoint.toString()}"`)).toBeVisible();
   await expect(page.getByRole('heading', { name: /Error · differ/ })).toBeVisible();
 });
+
+test('retry one step: the dialog says what it reuses and what runs after; the same failure is called out', async ({
+  signedInPage: page,
+  api,
+}) => {
+  // The training deploy fails on its input, not by chance: retrying it unchanged fails the same way.
+  const run = await api.trigger('training');
+  await api.waitFor(run.id, 'failed');
+  await page.goto(`/runs/${run.id}/steps/deploy`);
+  await page.getByRole('button', { name: 'Retry step' }).click();
+  const dialog = page.getByRole('dialog', { name: /Retry Deploy/ });
+  await expect(dialog.getByText('A new attempt with the same inputs as attempt 1.', { exact: false })).toBeVisible();
+  await expect(dialog.getByText(/404/).first()).toBeVisible();
+  await expect(dialog.getByText('Smoke test, Notify team')).toBeVisible();
+  await dialog.getByLabel(/reason/i).fill('maybe it was the network');
+  await page.screenshot({ path: 'test-results/screenshots/step-retry-dialog.png' });
+  await dialog.getByRole('button', { name: 'Retry step' }).click();
+  await expect(page.getByText(/Retrying Deploy .* — attempt 2/)).toBeVisible();
+
+  // The page follows the new attempt live: it fails with the same error, and says so.
+  await expect(page.locator('#attempt-2').getByText('same error as attempt 1')).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('#attempt-2').getByText('maybe it was the network')).toBeVisible();
+});

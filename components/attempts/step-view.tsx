@@ -2,11 +2,10 @@
 
 import Link from 'next/link';
 import { paths } from '@/lib/paths';
-import { RETRYABLE_ITEM } from '@/lib/runs/state';
 import type { StepView, StepViewParams } from '@/lib/views/step';
 import { useNow, useView } from '../live/use-view';
 import { ReplayLink } from '../runs/replay-link';
-import { RetryStepButton } from '../runs/run-actions';
+import { RetryStepButton } from '../runs/retry-step-dialog';
 import { StatusBadge } from '../ui/status-badge';
 import { AttemptHistory } from './attempt-history';
 import { FlakyMark } from './flaky-mark';
@@ -39,9 +38,7 @@ export function StepPageView({ initial, params }: { initial: StepView; params: S
           </p>
         </div>
         <div className="flex items-center gap-3">
-          {RETRYABLE_ITEM.includes(item.status) && attempts.length ? (
-            <RetryStepButton runId={run.id} itemId={item.id} stepKey={item.key} />
-          ) : null}
+          {view.retry ? <RetryStepButton plan={view.retry} /> : null}
           {attempts.length >= 2 ? (
             <Link href={paths.compare(run.id, item.key)} className="text-sm font-medium text-sky-700 hover:underline dark:text-sky-400">
               Compare attempts

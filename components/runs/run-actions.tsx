@@ -2,10 +2,9 @@
 
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
-import { Play, RotateCcw, Square } from 'lucide-react';
+import { Play, Square } from 'lucide-react';
 import { toast } from 'sonner';
-import { cancelRunAction, retryItemAction, triggerRunAction } from '@/app/actions/runs';
-import { paths } from '@/lib/paths';
+import { cancelRunAction, triggerRunAction } from '@/app/actions/runs';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
@@ -51,35 +50,6 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
           <Square aria-hidden className="size-4" /> Cancel run
         </Button>
       </div>
-      <ActionError result={result} />
-    </div>
-  );
-}
-
-export function RetryStepButton({ runId, itemId, stepKey }: { runId: string; itemId: string; stepKey: string }) {
-  const router = useRouter();
-  const refresh = useRefreshViews();
-  const [result, setResult] = useState<ActionResult<unknown> | null>(null);
-  const [pending, startTransition] = useTransition();
-  return (
-    <div>
-      <Button
-        disabled={pending}
-        onClick={() =>
-          startTransition(async () => {
-            const r = await retryItemAction(runId, itemId);
-            setResult(r);
-            if (r.ok) {
-              toast.success(`Retrying ${stepKey} — attempt ${r.data.number}`, {
-                action: { label: 'Open attempt', onClick: () => router.push(paths.attempt(runId, stepKey, r.data.number)) },
-              });
-            }
-            refresh(queryKeys.run(runId), queryKeys.step(runId));
-          })
-        }
-      >
-        <RotateCcw aria-hidden className="size-3.5" /> Retry step
-      </Button>
       <ActionError result={result} />
     </div>
   );

@@ -11,10 +11,10 @@ import { StatusBadge } from '@/components/ui/status-badge';
 import { formatDuration, RelativeTime } from '@/components/ui/time';
 import { ATTEMPT_KIND_LABEL } from '@/lib/attempts/kinds';
 import { paths } from '@/lib/paths';
-import { RETRYABLE_ITEM } from '@/lib/runs/state';
 import type { RunView, RunViewParams } from '@/lib/views/run';
 import { ReplayLink } from './replay-link';
-import { RetryStepButton, RunActions } from './run-actions';
+import { RunActions } from './run-actions';
+import { RetryStepButton } from './retry-step-dialog';
 import { RunGraph } from './run-graph';
 
 /**
@@ -151,9 +151,7 @@ export function RunPageView({
                     ) : null}
                   </div>
                   <div className="ml-auto flex shrink-0 items-center gap-3">
-                    {RETRYABLE_ITEM.includes(step.status) && step.latest ? (
-                      <RetryStepButton runId={run.id} itemId={step.id} stepKey={step.key} />
-                    ) : null}
+                    {step.retry ? <RetryStepButton plan={step.retry} /> : null}
                     {run.finished && step.latest ? <ReplayLink runId={run.id} stepKey={step.key} /> : null}
                   </div>
                 </li>

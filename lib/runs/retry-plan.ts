@@ -1,5 +1,5 @@
 import type { Conn } from '@/db/client';
-import type { PipelineDefinition } from '../pipelines/definition';
+import { descendants, type PipelineDefinition } from '../pipelines/definition';
 import type { AttemptRow, ItemRow } from './load';
 import { getRunDetail, type RunDetail } from './queries';
 import { RETRYABLE_ITEM } from './state';
@@ -79,6 +79,27 @@ export function retryPlanOf(detail: RunDetail): RetryPlan {
     }
   }
   return plan;
+}
+
+/**
+ * What retrying one step would do (retryItem's rule): a new attempt with the
+ * latest attempt's inputs, then the skipped steps below it run again. Null
+ * when the step cannot be retried.
+ */
+export function stepRetryPlanOf(detail: RunDetail, key: string) {
+  const item = detail.items.find((i) => i.key === key);
+  if (!item || retryDecision(item, item.latestAttempt) !== 'retry') return null;
+  const titles = titleLookup(detail.version.definition);
+  const below = descendants(detail.version.definition.steps, key);
+  return {
+    runId: detail.run.id,
+    itemId: item.id,
+    key,
+    title: titles(key),
+    attempt: item.latestAttempt!.number,
+    error: item.latestAttempt!.error?.message ?? null,
+    thenRuns: detail.items.filter((i) => below.has(i.key) && i.status === 'skipped').map((i) => titles(i.key)),
+  };
 }
 
 const titleLookup = (definition: PipelineDefinition) => {

@@ -2,7 +2,7 @@ import type { Conn } from '@/db/client';
 import { isFlaky } from '../attempts/insights';
 import { cachedLayout } from '../runs/graph-layout';
 import { getRunDetail, listAttempts, listRunAttempts, stepMedianDurations } from '../runs/queries';
-import { retryPlanOf } from '../runs/retry-plan';
+import { retryPlanOf, stepRetryPlanOf } from '../runs/retry-plan';
 import { itemsAtRunAttempt } from '../runs/run-attempt-view';
 import { isFinishedRun } from '../runs/state';
 import { toJson } from './json';
@@ -82,6 +82,7 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
       attemptCount: item.attemptCount,
       flaky: flaky(item.id),
       environment: definitions.get(item.key)?.environment ?? null,
+      retry: stepRetryPlanOf(detail, item.key),
       latest: item.latestAttempt
         ? {
             kind: item.latestAttempt.kind,

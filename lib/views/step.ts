@@ -1,6 +1,7 @@
 import type { Conn } from '@/db/client';
 import { isFlaky } from '../attempts/insights';
 import { findItemByKey, getRunDetail, listAttempts } from '../runs/queries';
+import { stepRetryPlanOf } from '../runs/retry-plan';
 import { isFinishedRun } from '../runs/state';
 import { toJson } from './json';
 
@@ -21,6 +22,7 @@ export async function loadStepView(db: Conn, { runId, key }: StepViewParams) {
     item: { id: item.id, key: item.key, status: item.status, needs: item.needs },
     title: detail.version.definition.steps.find((s) => s.key === key)?.title ?? key,
     flaky: isFlaky(attempts),
+    retry: stepRetryPlanOf(detail, key),
     attempts,
   });
 }
