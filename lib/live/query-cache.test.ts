@@ -95,4 +95,34 @@ describe('live events keep the query cache current', () => {
     await settle();
     expect(counters.map((c) => c())).toEqual([1, 1, 1]);
   });
+
+  it('a steady stream of events never starves a slow view: fetches finish, and the last starts after the last event', async () => {
+    const key = viewKey('run', { runId: RUN_A });
+    const finished: number[] = [];
+    const started: number[] = [];
+    const observer = new QueryObserver(client, {
+      queryKey: key,
+      queryFn: async ({ signal }) => {
+        started.push(Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        if (!signal.aborted) finished.push(Date.now());
+        return { at: Date.now() };
+      },
+    });
+    unwatch.push(observer.subscribe(() => {}));
+    await client.fetchQuery({ queryKey: key });
+    finished.length = 0;
+    started.length = 0;
+
+    let lastEvent = 0;
+    for (let i = 0; i < 24; i++) {
+      emit(event('attempt.started', RUN_A));
+      lastEvent = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(finished.length).toBeGreaterThanOrEqual(2); // while the events kept coming
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(Math.max(...started)).toBeGreaterThanOrEqual(lastEvent);
+    expect(finished.length).toBe(started.length); // none was cancelled
+  });
 });

@@ -31,12 +31,23 @@ export function syncCacheWithEvents(
 
   const flush = () => {
     timer = null;
-    const keys = [...pending.values()];
-    const all = everything;
-    pending = new Map();
-    everything = false;
-    if (all) void client.invalidateQueries();
-    else for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+    if (everything) {
+      everything = false;
+      pending = new Map();
+      void client.invalidateQueries();
+      return;
+    }
+    // A view still being fetched keeps its mark and waits for the next round:
+    // invalidating it now would cancel that fetch, and a steady stream of
+    // events would cancel every one. Marked once it is idle, it is fetched
+    // after the events that marked it.
+    const waiting = new Map<string, Invalidation>();
+    for (const [id, queryKey] of pending) {
+      if (client.isFetching({ queryKey }) > 0) waiting.set(id, queryKey);
+      else void client.invalidateQueries({ queryKey });
+    }
+    pending = waiting;
+    if (pending.size) timer = setTimeout(flush, COALESCE_MS);
   };
 
   const unsubscribe = subscribe((event) => {
