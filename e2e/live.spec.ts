@@ -70,3 +70,16 @@ test('a dropped event stream resumes with Last-Event-ID without missing a status
   await expect(page.getByRole('heading', { name: /Run #\d+/ }).getByText('succeeded')).toBeVisible({ timeout: 15_000 });
   await expect(page.getByText('Attempt 2 of 2')).toBeVisible();
 });
+
+test('when the event stream cannot be held, the run page polls and still follows the run', async ({ signedInPage: page, api }) => {
+  const run = await api.trigger('release');
+  await api.waitFor(run.id, 'failed');
+  // A proxy that refuses the stream: every attempt to open it fails.
+  await page.route('**/api/events**', (route) => route.abort());
+  await page.goto(`/runs/${run.id}`);
+  await expect(page.getByText(/reconnecting|offline/)).toBeVisible();
+
+  await api.retry(run.id, 'behind a proxy');
+  await expect(page.getByText('Attempt 2 of 2')).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('heading', { name: /Run #\d+/ }).getByText('succeeded')).toBeVisible({ timeout: 30_000 });
+});

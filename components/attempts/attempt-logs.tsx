@@ -4,7 +4,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { Download, Search } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { toLogLines, type LogChunk } from '@/lib/log-lines';
-import { useLiveEvents } from '../live/live-events';
+import { useConnectionState, useLiveEvents } from '../live/live-events';
+import { POLL_MS } from '../live/use-view';
 
 const ROW_HEIGHT = 18;
 
@@ -59,6 +60,21 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
   useLiveEvents((event) => {
     if (event.type === 'reset' || (event.run_id === runId && event.data.attempt_id === attemptId)) fetchMoreRef.current?.();
   }, live);
+
+  // While the stream is down a running attempt's log is polled; when the
+  // attempt finishes, one last read picks up its final lines.
+  const connection = useConnectionState();
+  const streamDown = connection === 'reconnecting' || connection === 'offline';
+  useEffect(() => {
+    if (!live || !streamDown) return;
+    const poll = setInterval(() => fetchMoreRef.current?.(), POLL_MS);
+    return () => clearInterval(poll);
+  }, [live, streamDown]);
+  const wasLive = useRef(live);
+  useEffect(() => {
+    if (wasLive.current && !live) fetchMoreRef.current?.();
+    wasLive.current = live;
+  }, [live]);
 
   const lines = useMemo(() => toLogLines(chunks), [chunks]);
   const shown = useMemo(() => {

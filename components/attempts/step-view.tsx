@@ -12,7 +12,7 @@ import { FlakyMark } from './flaky-mark';
 
 /** A step's page: its attempts newest first, following the run live. */
 export function StepPageView({ initial, params }: { initial: StepView; params: StepViewParams }) {
-  const view = useView('step', params, initial, { active: !initial.run.finished });
+  const view = useView('step', params, initial);
   const { run, pipeline, item, attempts } = view;
   const now = useNow(view.now, !run.finished);
   return (

@@ -6,7 +6,7 @@ import { viewKey, viewUrl, type ViewKey } from '@/lib/query-keys';
 import type { ViewData, ViewName, ViewParams } from '@/lib/views/registry';
 import { useConnectionState } from './live-events';
 
-/** While the event stream is down, views of something still moving are polled this often. */
+/** While the event stream is down, views on screen are polled this often. */
 export const POLL_MS = 5000;
 
 async function fetchView<N extends ViewName>(key: ViewKey<N>, signal: AbortSignal): Promise<ViewData<N>> {
@@ -21,16 +21,12 @@ async function fetchView<N extends ViewName>(key: ViewKey<N>, signal: AbortSigna
 /**
  * A page's data from the query cache: seeded by the server's first render
  * (`initial`, the same loader), refetched when live events touch it, and
- * polled only while the stream is down and `active` says it still changes.
+ * polled only while the stream is down (a finished run may be retried by
+ * someone else meanwhile).
  */
-export function useView<N extends ViewName>(
-  name: N,
-  params: ViewParams<N>,
-  initial: ViewData<N>,
-  { active = true }: { active?: boolean } = {},
-): ViewData<N> {
+export function useView<N extends ViewName>(name: N, params: ViewParams<N>, initial: ViewData<N>): ViewData<N> {
   const state = useConnectionState();
-  const polling = active && (state === 'reconnecting' || state === 'offline');
+  const polling = state === 'reconnecting' || state === 'offline';
   const { data } = useQuery({
     queryKey: viewKey(name, params),
     queryFn: ({ queryKey, signal }) => fetchView(queryKey, signal),

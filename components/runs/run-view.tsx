@@ -31,7 +31,7 @@ export function RunPageView({
   params: RunViewParams;
   openRetry: boolean;
 }) {
-  const view = useView('run', params, initial, { active: !initial.run.finished });
+  const view = useView('run', params, initial);
   const { run, pipeline, panel, shownAttempt } = view;
   const now = useNow(view.now, !run.finished);
   const earlier = `${paths.run(run.id)}?attempt=${shownAttempt - 1}`;
