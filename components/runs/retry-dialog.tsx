@@ -136,6 +136,11 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
               placeholder="e.g. registry was down"
             />
           </div>
+          {!plan.allowed && plan.notAllowedBecause ? (
+            <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+              The run changed while this was open. {plan.notAllowedBecause}
+            </p>
+          ) : null}
           {refusal ? (
             <p
               role="alert"
