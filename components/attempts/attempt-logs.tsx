@@ -82,6 +82,9 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
     return q ? lines.filter((l) => l.plain.toLowerCase().includes(q)) : lines;
   }, [lines, query]);
 
+  // The line-number column fits the longest number (100,000 lines need six digits).
+  const gutter = `${Math.max(3, String(lines.length).length)}ch`;
+
   const virtualizer = useVirtualizer({
     count: shown.length,
     getScrollElement: () => scroller.current,
@@ -140,10 +143,11 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
             return (
               <div
                 key={row.key}
+                data-line={line.n}
                 className={`absolute left-0 flex w-full whitespace-pre px-2 ${line.stream === 'stderr' ? 'bg-amber-500/5' : ''}`}
                 style={{ top: row.start, height: ROW_HEIGHT }}
               >
-                <span aria-hidden className="mr-3 w-10 shrink-0 select-none text-right text-zinc-600">
+                <span aria-hidden className="mr-3 shrink-0 select-none text-right text-zinc-600" style={{ width: gutter }}>
                   {line.n}
                 </span>
                 <span className={line.stream === 'stderr' ? 'text-amber-200' : undefined}>

@@ -1,6 +1,7 @@
 'use client';
 
 import Link from 'next/link';
+import { Suspense } from 'react';
 import { AlertTriangle, GitBranch, GitCommit } from 'lucide-react';
 import { AttemptHistory } from '@/components/attempts/attempt-history';
 import { FlakyMark } from '@/components/attempts/flaky-mark';
@@ -35,7 +36,8 @@ export function RunPageView({
   const { run, pipeline, panel, shownAttempt } = view;
   const now = useNow(view.now, !run.finished);
   const earlier = `${paths.run(run.id)}?attempt=${shownAttempt - 1}`;
-  const later = shownAttempt + 1 === run.attempt ? paths.run(run.id) : `${paths.run(run.id)}?attempt=${shownAttempt + 1}`;
+  const later =
+    shownAttempt + 1 === run.attempt ? paths.run(run.id) : `${paths.run(run.id)}?attempt=${shownAttempt + 1}`;
 
   return (
     <div className="space-y-6">
@@ -110,54 +112,59 @@ export function RunPageView({
                 ) : null}
               </nav>
             </div>
-            <RunGraph runId={run.id} nodes={view.nodes} layout={view.layout} selected={panel?.item.key} now={now} />
+            {/* Boundaries let React hydrate the header (Retry, Cancel) first and the big parts after. */}
+            <Suspense>
+              <RunGraph runId={run.id} nodes={view.nodes} layout={view.layout} selected={panel?.item.key} now={now} />
+            </Suspense>
           </section>
 
-          <Card className="p-0">
-            <h2 className="border-b border-zinc-200 px-4 py-3 font-semibold dark:border-zinc-800">Steps</h2>
-            <ol className="divide-y divide-zinc-100 dark:divide-zinc-800">
-              {view.steps.map((step) => (
-                <li key={step.id} className="flex flex-wrap items-start gap-x-4 gap-y-2 px-4 py-3">
-                  <div className="w-28 shrink-0 pt-0.5">
-                    <StatusBadge status={step.status} />
-                  </div>
-                  <div className="min-w-56 flex-1">
-                    <a
-                      href={paths.runStep(run.id, step.key)}
-                      data-step-link
-                      data-failed-step={step.status === 'failed' ? '' : undefined}
-                      className="rounded font-medium text-sky-700 hover:underline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-sky-400"
-                    >
-                      {step.title}
-                    </a>
-                    <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{step.key}</span>
-                    {step.flaky ? (
-                      <span className="ml-2">
-                        <FlakyMark />
-                      </span>
-                    ) : null}
-                    <p className="text-xs text-zinc-500 dark:text-zinc-400">
-                      {step.needs.length ? `needs ${step.needs.join(', ')} · ` : ''}
-                      {step.attemptCount} {step.attemptCount === 1 ? 'attempt' : 'attempts'}
-                      {step.latest
-                        ? ` · latest: ${ATTEMPT_KIND_LABEL[step.latest.kind]}, ${formatDuration(step.latest.startedAt, step.latest.finishedAt, now)}`
-                        : ''}
-                      {step.environment ? ` · deploys to ${step.environment}` : ''}
-                    </p>
-                    {step.latest?.error && step.status === 'failed' ? (
-                      <pre className="mt-1 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
-                        {step.latest.error}
-                      </pre>
-                    ) : null}
-                  </div>
-                  <div className="ml-auto flex shrink-0 items-center gap-3">
-                    {step.retry ? <RetryStepButton plan={step.retry} /> : null}
-                    {run.finished && step.latest ? <ReplayLink runId={run.id} stepKey={step.key} /> : null}
-                  </div>
-                </li>
-              ))}
-            </ol>
-          </Card>
+          <Suspense>
+            <Card className="p-0">
+              <h2 className="border-b border-zinc-200 px-4 py-3 font-semibold dark:border-zinc-800">Steps</h2>
+              <ol className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                {view.steps.map((step) => (
+                  <li key={step.id} className="flex flex-wrap items-start gap-x-4 gap-y-2 px-4 py-3">
+                    <div className="w-28 shrink-0 pt-0.5">
+                      <StatusBadge status={step.status} />
+                    </div>
+                    <div className="min-w-56 flex-1">
+                      <a
+                        href={paths.runStep(run.id, step.key)}
+                        data-step-link
+                        data-failed-step={step.status === 'failed' ? '' : undefined}
+                        className="rounded font-medium text-sky-700 hover:underline focus-visible:outline-2 focus-visible:outline-sky-500 dark:text-sky-400"
+                      >
+                        {step.title}
+                      </a>
+                      <span className="ml-2 font-mono text-xs text-zinc-500 dark:text-zinc-400">{step.key}</span>
+                      {step.flaky ? (
+                        <span className="ml-2">
+                          <FlakyMark />
+                        </span>
+                      ) : null}
+                      <p className="text-xs text-zinc-500 dark:text-zinc-400">
+                        {step.needs.length ? `needs ${step.needs.join(', ')} · ` : ''}
+                        {step.attemptCount} {step.attemptCount === 1 ? 'attempt' : 'attempts'}
+                        {step.latest
+                          ? ` · latest: ${ATTEMPT_KIND_LABEL[step.latest.kind]}, ${formatDuration(step.latest.startedAt, step.latest.finishedAt, now)}`
+                          : ''}
+                        {step.environment ? ` · deploys to ${step.environment}` : ''}
+                      </p>
+                      {step.latest?.error && step.status === 'failed' ? (
+                        <pre className="mt-1 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
+                          {step.latest.error}
+                        </pre>
+                      ) : null}
+                    </div>
+                    <div className="ml-auto flex shrink-0 items-center gap-3">
+                      {step.retry ? <RetryStepButton plan={step.retry} /> : null}
+                      {run.finished && step.latest ? <ReplayLink runId={run.id} stepKey={step.key} /> : null}
+                    </div>
+                  </li>
+                ))}
+              </ol>
+            </Card>
+          </Suspense>
         </div>
         {panel ? (
           <aside
