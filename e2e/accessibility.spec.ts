@@ -20,6 +20,8 @@ test('every page, light and dark: no serious or critical axe violation, no conso
   api,
   browser,
 }) => {
+  // 8 pages × 2 themes × 2 widths, each checked by axe and photographed: more than the default minute.
+  test.setTimeout(240_000);
   const consoleErrors: string[] = [];
   page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`)));
   page.on('pageerror', (e) => void consoleErrors.push(`${page.url()}: ${e.message}`));
