@@ -9,6 +9,7 @@ import { paths } from '@/lib/paths';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
+import { ActionDialog } from '../ui/action-dialog';
 import { Button } from '../ui/button';
 
 /**
@@ -66,99 +67,71 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
       >
         <RotateCcw aria-hidden className="size-4" /> Retry failed steps
       </Button>
-      <dialog
-        ref={dialog}
-        aria-labelledby="retry-title"
-        className="m-auto w-[36rem] max-w-[95vw] rounded-xl border border-zinc-200 bg-white p-0 text-zinc-900 shadow-xl backdrop:bg-black/40 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100"
+      <ActionDialog
+        dialog={dialog}
+        id="retry"
+        width="w-[36rem]"
+        title={`Retry run #${plan.runNumber}`}
+        reason={reason}
+        onReason={setReason}
+        reasonPlaceholder="e.g. registry was down"
+        refusal={refusal}
+        confirmLabel={
+          pending ? 'Retrying…' : `Retry ${plan.retry.length} ${plan.retry.length === 1 ? 'step' : 'steps'}`
+        }
+        confirmDisabled={pending || !plan.allowed}
+        onConfirm={confirm}
       >
-        <form
-          method="dialog"
-          className="space-y-4 p-5"
-          onSubmit={(e) => {
-            e.preventDefault();
-            confirm();
-          }}
-        >
-          <h2 id="retry-title" className="text-lg font-semibold">
-            Retry run #{plan.runNumber}
-          </h2>
-          {plan.definition.changed ? (
-            <p className="flex items-start gap-2 rounded-md bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
-              <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0" />
-              <span>
-                The pipeline changed since this run (
-                <span className="font-mono">{plan.definition.runHash.slice(0, 8)}</span> →{' '}
-                <span className="font-mono">{plan.definition.currentHash?.slice(0, 8)}</span>). The retry uses the run’s
-                own version.
-              </span>
-            </p>
-          ) : null}
-          <section>
-            <h3 className="text-sm font-semibold">Will run again</h3>
-            <ul className="mt-1 space-y-1 text-sm">
-              {plan.retry.map((s) => (
-                <li key={s.key}>
-                  <span className="font-medium">{s.title}</span>{' '}
-                  <span className="text-zinc-500 dark:text-zinc-400">
-                    ({s.status} on attempt {s.attempt}, same inputs)
-                  </span>
-                  {s.error ? (
-                    <pre className="mt-0.5 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
-                      {s.error}
-                    </pre>
-                  ) : null}
-                </li>
-              ))}
-              {plan.rerun.map((s) => (
-                <li key={s.key}>
-                  <span className="font-medium">{s.title}</span>{' '}
-                  <span className="text-zinc-500 dark:text-zinc-400">(skipped before; runs after its needs)</span>
-                </li>
-              ))}
-            </ul>
-          </section>
-          <section>
-            <h3 className="text-sm font-semibold">Kept — outputs reused, not run again</h3>
-            <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-              {plan.kept.length ? plan.kept.map((s) => s.title).join(', ') : 'none'}
-            </p>
-          </section>
-          <div>
-            <label htmlFor="retry-reason" className="block text-sm font-medium">
-              Reason (optional)
-            </label>
-            <textarea
-              id="retry-reason"
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-              rows={2}
-              className="mt-1 w-full rounded-md border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"
-              placeholder="e.g. registry was down"
-            />
-          </div>
-          {!plan.allowed && plan.notAllowedBecause ? (
-            <p role="status" className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
-              The run changed while this was open. {plan.notAllowedBecause}
-            </p>
-          ) : null}
-          {refusal ? (
-            <p
-              role="alert"
-              className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200"
-            >
-              {refusal}
-            </p>
-          ) : null}
-          <div className="flex justify-end gap-2">
-            <Button type="button" onClick={() => dialog.current?.close()}>
-              Close
-            </Button>
-            <Button type="submit" variant="primary" disabled={pending || !plan.allowed}>
-              {pending ? 'Retrying…' : `Retry ${plan.retry.length} ${plan.retry.length === 1 ? 'step' : 'steps'}`}
-            </Button>
-          </div>
-        </form>
-      </dialog>
+        {plan.definition.changed ? (
+          <p className="flex items-start gap-2 rounded-md bg-amber-50 p-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+            <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0" />
+            <span>
+              The pipeline changed since this run (
+              <span className="font-mono">{plan.definition.runHash.slice(0, 8)}</span> →{' '}
+              <span className="font-mono">{plan.definition.currentHash?.slice(0, 8)}</span>). The retry uses the run’s
+              own version.
+            </span>
+          </p>
+        ) : null}
+        <section>
+          <h3 className="text-sm font-semibold">Will run again</h3>
+          <ul className="mt-1 space-y-1 text-sm">
+            {plan.retry.map((s) => (
+              <li key={s.key}>
+                <span className="font-medium">{s.title}</span>{' '}
+                <span className="text-zinc-500 dark:text-zinc-400">
+                  ({s.status} on attempt {s.attempt}, same inputs)
+                </span>
+                {s.error ? (
+                  <pre className="mt-0.5 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
+                    {s.error}
+                  </pre>
+                ) : null}
+              </li>
+            ))}
+            {plan.rerun.map((s) => (
+              <li key={s.key}>
+                <span className="font-medium">{s.title}</span>{' '}
+                <span className="text-zinc-500 dark:text-zinc-400">(skipped before; runs after its needs)</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+        <section>
+          <h3 className="text-sm font-semibold">Kept — outputs reused, not run again</h3>
+          <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+            {plan.kept.length ? plan.kept.map((s) => s.title).join(', ') : 'none'}
+          </p>
+        </section>
+        {!plan.allowed && plan.notAllowedBecause ? (
+          <p
+            role="status"
+            className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+          >
+            The run changed while this was open. {plan.notAllowedBecause}
+          </p>
+        ) : null}
+      </ActionDialog>
     </>
   );
 }
