@@ -5,7 +5,6 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { EVENT_TYPES, type LiveEvent } from '@/lib/event-types';
 import { makeQueryClient, syncCacheWithEvents } from '@/lib/live/query-cache';
 
-export type { LiveEvent };
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
 type Listener = (event: LiveEvent) => void;

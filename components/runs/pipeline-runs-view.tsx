@@ -11,7 +11,6 @@ import {
 } from '@/lib/views/pipeline-runs';
 import { useNow, useView } from '../live/use-view';
 import { EmptyState } from '../ui/card';
-import { absolute, formatDuration, relative } from '../ui/time';
 import { NewRunsNotice } from './new-runs-notice';
 import { TriggerRunButton } from './run-actions';
 import { RunsTable } from './runs-table';
@@ -32,7 +31,10 @@ export function PipelineRunsPageView({
   search: RunFilterSearch & { cursor?: string };
 }) {
   const view = useView('pipeline-runs', params, initial);
-  const now = useNow(view.now, view.runs.some((r) => r.status === 'running' || r.status === 'queued'));
+  const now = useNow(
+    view.now,
+    view.runs.some((r) => r.status === 'running' || r.status === 'queued'),
+  );
   const { pipeline, options } = view;
   const query = (extra: Record<string, string | undefined>) => {
     const q = new URLSearchParams();
@@ -59,7 +61,11 @@ export function PipelineRunsPageView({
         <TriggerRunButton pipelineId={pipeline.id} />
       </div>
 
-      <form className="flex flex-wrap items-end gap-3 text-sm" action={paths.pipeline(pipeline.id)} aria-label="Filter runs">
+      <form
+        className="flex flex-wrap items-end gap-3 text-sm"
+        action={paths.pipeline(pipeline.id)}
+        aria-label="Filter runs"
+      >
         <label className="flex flex-col gap-1">
           <span className="text-xs text-zinc-500 dark:text-zinc-400">Status</span>
           <select name="status" defaultValue={search.status ?? ''} className={select}>
@@ -108,7 +114,10 @@ export function PipelineRunsPageView({
             <option value="30d">last 30 days</option>
           </select>
         </label>
-        <button type="submit" className="rounded-md bg-zinc-900 px-3 py-1.5 text-white dark:bg-zinc-100 dark:text-zinc-900">
+        <button
+          type="submit"
+          className="rounded-md bg-zinc-900 px-3 py-1.5 text-white dark:bg-zinc-100 dark:text-zinc-900"
+        >
           Filter
         </button>
         {view.filtered ? (
@@ -126,19 +135,8 @@ export function PipelineRunsPageView({
             {view.filtered ? 'Clear a filter to see more.' : 'Click “Run pipeline” to start the first one.'}
           </EmptyState>
         }
-        rows={view.runs.map((run) => ({
-          id: run.id,
-          number: run.number,
-          status: run.status,
-          attempt: run.attempt,
-          trigger: run.trigger,
-          actorName: run.actorName,
-          branch: run.branch,
-          commit: run.commit,
-          started: relative(run.startedAt ?? run.createdAt, now),
-          startedTitle: absolute(run.startedAt ?? run.createdAt),
-          duration: formatDuration(run.startedAt, run.finishedAt, now),
-        }))}
+        rows={view.runs}
+        now={now}
       />
       <div className="flex gap-4 text-sm">
         {search.cursor ? (

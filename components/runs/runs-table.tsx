@@ -9,32 +9,21 @@ import type { BulkRetryResult } from '@/lib/runs/bulk-retry';
 import { paths } from '@/lib/paths';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
+import { RETRYABLE_RUN } from '@/lib/runs/state';
+import type { PipelineRunsView } from '@/lib/views/pipeline-runs';
 import { Button } from '../ui/button';
 import { StatusBadge } from '../ui/status-badge';
+import { absolute, formatDuration, relative } from '../ui/time';
 
-export interface RunRowView {
-  id: string;
-  number: number;
-  status: string;
-  attempt: number;
-  trigger: string;
-  actorName: string | null;
-  branch: string | null;
-  commit: string | null;
-  started: string;
-  startedTitle: string;
-  duration: string;
-}
-
-const RETRYABLE = ['failed', 'cancelled'];
+type RunRow = PipelineRunsView['runs'][number];
 
 /** The runs of a pipeline; failed ones can be selected and retried together. */
-export function RunsTable({ rows, empty }: { rows: RunRowView[]; empty: React.ReactNode }) {
+export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; empty: React.ReactNode }) {
   const refresh = useRefreshViews();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<BulkRetryResult[] | null>(null);
   const [pending, startTransition] = useTransition();
-  const selectable = rows.filter((r) => RETRYABLE.includes(r.status));
+  const selectable = rows.filter((r) => RETRYABLE_RUN.includes(r.status));
   const toggle = (id: string) =>
     setSelected((prev) => {
       const next = new Set(prev);
@@ -119,7 +108,7 @@ export function RunsTable({ rows, empty }: { rows: RunRowView[]; empty: React.Re
             {rows.map((run) => (
               <tr key={run.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/50">
                 <td className="px-4 py-2">
-                  {RETRYABLE.includes(run.status) ? (
+                  {RETRYABLE_RUN.includes(run.status) ? (
                     <input
                       type="checkbox"
                       aria-label={`Select run #${run.number}`}
@@ -142,10 +131,10 @@ export function RunsTable({ rows, empty }: { rows: RunRowView[]; empty: React.Re
                   {run.branch ? `${run.branch} · ` : ''}
                   {run.commit?.slice(0, 7) ?? '—'}
                 </td>
-                <td className="px-4 py-2" title={run.startedTitle}>
-                  {run.started}
+                <td className="px-4 py-2" title={absolute(run.startedAt ?? run.createdAt)}>
+                  {relative(run.startedAt ?? run.createdAt, now)}
                 </td>
-                <td className="px-4 py-2">{run.duration}</td>
+                <td className="px-4 py-2">{formatDuration(run.startedAt, run.finishedAt, now)}</td>
               </tr>
             ))}
           </tbody>

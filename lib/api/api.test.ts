@@ -254,6 +254,15 @@ describe('HTTP API v1', () => {
     expect((await api.call(viewsRoute.GET, { path: '/api/views/run', params: { view: 'run' } })).status).toBe(400);
     const unknownRun = await api.call(viewsRoute.GET, { path: `/api/views/run?runId=${UNKNOWN}`, params: { view: 'run' } });
     expect(unknownRun.status).toBe(404);
+
+    // Every pipeline's health from one ranked query: newest run first, and a rate over finished runs.
+    const pipelines = await api.call(viewsRoute.GET, { path: '/api/views/pipelines', params: { view: 'pipelines' } });
+    const health = pipelines.json.pipelines.find((p: { id: string }) => p.id === pipelineId).health;
+    expect(health.recent[0].id).toBe(run.id);
+    expect(health.recent.length).toBeGreaterThan(1);
+    expect(health.successRate).toBeGreaterThanOrEqual(0);
+    expect(health.successRate).toBeLessThan(1);
+    expect(health.medianMs).toBeGreaterThan(0);
   });
 
   it('retries several runs at once with a result per run', async () => {

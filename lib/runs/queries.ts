@@ -175,14 +175,44 @@ export async function listActiveRuns(conn: Conn) {
     .limit(100);
 }
 
-/** A pipeline's latest runs for its status strip, success rate and median duration. */
-export async function pipelineHealth(conn: Conn, pipelineId: string, count = 20) {
-  const recent = await conn
-    .select({ id: runs.id, number: runs.number, status: runs.status, startedAt: runs.startedAt, finishedAt: runs.finishedAt })
+export interface PipelineHealth {
+  recent: { id: string; number: number; status: RunStatus; startedAt: Date | null; finishedAt: Date | null }[];
+  successRate: number | null;
+  medianMs: number | null;
+}
+
+/**
+ * Each pipeline's latest runs (newest first) for its status strip, success
+ * rate and median duration: one query for all of them, ranked per pipeline
+ * along runs_pipeline_created_idx.
+ */
+export async function pipelinesHealth(conn: Conn, pipelineIds: string[], count = 20): Promise<Map<string, PipelineHealth>> {
+  if (!pipelineIds.length) return new Map();
+  const ranked = conn
+    .select({
+      id: runs.id,
+      pipelineId: runs.pipelineId,
+      number: runs.number,
+      status: runs.status,
+      startedAt: runs.startedAt,
+      finishedAt: runs.finishedAt,
+      rank: sql<number>`row_number() over (partition by ${runs.pipelineId} order by ${runs.createdAt} desc, ${runs.id} desc)`.as('rank'),
+    })
     .from(runs)
-    .where(eq(runs.pipelineId, pipelineId))
-    .orderBy(desc(runs.createdAt), desc(runs.id))
-    .limit(count);
+    .where(inArray(runs.pipelineId, pipelineIds))
+    .as('ranked');
+  const rows = await conn.select().from(ranked).where(sql`${ranked.rank} <= ${count}`).orderBy(asc(ranked.rank));
+  return new Map(
+    pipelineIds.map((id) => {
+      const recent = rows
+        .filter((r) => r.pipelineId === id)
+        .map((r) => ({ id: r.id, number: r.number, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt }));
+      return [id, healthOf(recent)];
+    }),
+  );
+}
+
+function healthOf(recent: PipelineHealth['recent']): PipelineHealth {
   const finished = recent.filter((r) => r.status === 'succeeded' || r.status === 'failed');
   const durations = recent
     .filter((r) => r.status === 'succeeded' && r.startedAt && r.finishedAt)

@@ -2,7 +2,7 @@ import type { Conn } from '@/db/client';
 import { descendants, type PipelineDefinition } from '../pipelines/definition';
 import type { AttemptRow, ItemRow } from './load';
 import { getRunDetail, type RunDetail } from './queries';
-import { RETRYABLE_ITEM } from './state';
+import { RETRYABLE_ITEM, RETRYABLE_RUN } from './state';
 
 /** What a run retry does to each item: the one rule retryRun and its preview share. */
 export type RetryDecision = 'retry' | 'reset' | 'keep';
@@ -44,7 +44,7 @@ export function retryPlanOf(detail: RunDetail): RetryPlan {
     runNumber: run.number,
     runStatus: run.status,
     runAttempt: run.attempt,
-    allowed: run.status === 'failed' || run.status === 'cancelled',
+    allowed: RETRYABLE_RUN.includes(run.status),
     notAllowedBecause:
       run.status === 'succeeded'
         ? 'The run succeeded: nothing to retry. Replay a step to run it again.'

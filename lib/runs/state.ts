@@ -5,6 +5,8 @@ export const FINISHED_ITEM: ItemStatus[] = ['succeeded', 'failed', 'cancelled', 
 export const FINISHED_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 /** Items a retry brings back: they ran and did not succeed. */
 export const RETRYABLE_ITEM: ItemStatus[] = ['failed', 'cancelled'];
+/** Runs a retry accepts (queued or running answer 409, succeeded 400). */
+export const RETRYABLE_RUN: RunStatus[] = ['failed', 'cancelled'];
 
 export const isFinishedRun = (s: RunStatus) => FINISHED_RUN.includes(s);
 export const isFinishedItem = (s: ItemStatus) => FINISHED_ITEM.includes(s);

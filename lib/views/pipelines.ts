@@ -1,11 +1,12 @@
 import type { Conn } from '@/db/client';
-import { listLoadErrors, listPipelines, pipelineHealth } from '../runs/queries';
+import { listLoadErrors, listPipelines, pipelinesHealth } from '../runs/queries';
 import { toJson } from './json';
 
 /** Every pipeline with its health (status strip, success rate, median duration), and the files that failed to load. */
 export async function loadPipelines(db: Conn) {
   const [pipelines, errors] = await Promise.all([listPipelines(db), listLoadErrors(db)]);
-  const withHealth = await Promise.all(pipelines.map(async (p) => ({ ...p, health: await pipelineHealth(db, p.id) })));
+  const health = await pipelinesHealth(db, pipelines.map((p) => p.id));
+  const withHealth = pipelines.map((p) => ({ ...p, health: health.get(p.id)! }));
   return toJson({
     now: new Date(),
     pipelines: withHealth.map((p) => ({
