@@ -120,6 +120,12 @@ export const runs = pgTable(
     environment: text('environment'),
     attempt: integer('attempt').notNull().default(1),
     status: text('status').$type<RunStatus>().notNull().default('queued'),
+    // Counters kept by every item transition, so finishing a step never reads
+    // the whole run: the run ends when no item is left unfinished, and its
+    // final status follows from how many failed (or were skipped) or were cancelled.
+    unfinishedItems: integer('unfinished_items').notNull().default(0),
+    failedItems: integer('failed_items').notNull().default(0),
+    cancelledItems: integer('cancelled_items').notNull().default(0),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -143,6 +149,16 @@ export const workItems = pgTable(
     key: text('key').notNull(),
     position: integer('position').notNull(),
     needs: text('needs').array().notNull().default(sql`'{}'::text[]`),
+    // The items that need this one, and how many of this item's needs have
+    // not succeeded: a finishing step decrements its dependents' counts and
+    // queues those reaching 0, without loading the run's graph.
+    dependents: text('dependents').array().notNull().default(sql`'{}'::text[]`),
+    unmetNeeds: integer('unmet_needs').notNull().default(0),
+    // From the step's definition, fixed when the run starts: where it deploys
+    // and which concurrency group its attempts queue in (lib/engine/concurrency.ts).
+    environment: text('environment'),
+    concurrencyKey: text('concurrency_key'),
+    concurrencyLimit: integer('concurrency_limit'),
     status: text('status').$type<ItemStatus>().notNull().default('pending'),
     latestAttemptId: uuid('latest_attempt_id'),
     attemptCount: integer('attempt_count').notNull().default(0),
@@ -169,6 +185,9 @@ export const attempts = pgTable(
     kind: text('kind').$type<AttemptKind>().notNull(),
     status: text('status').$type<AttemptStatus>().notNull().default('queued'),
     inputs: jsonb('inputs').$type<Record<string, unknown>>().notNull().default({}),
+    // Inputs that reference outputs of several upstream steps are resolved by
+    // the worker that claims the attempt (lib/engine/inputs.ts), not when it is queued.
+    inputsPending: boolean('inputs_pending').notNull().default(false),
     inputOverrides: jsonb('input_overrides').$type<Record<string, unknown>>(),
     inputDiff: jsonb('input_diff').$type<InputChange[]>(),
     reason: text('reason'),
@@ -177,6 +196,10 @@ export const attempts = pgTable(
     triggeredBy: uuid('triggered_by').references(() => users.id),
     retryOf: uuid('retry_of'),
     runAttempt: integer('run_attempt').notNull(),
+    // How many attempts the current automatic series holds, this one included.
+    autoChain: integer('auto_chain').notNull().default(1),
+    concurrencyKey: text('concurrency_key'),
+    concurrencyLimit: integer('concurrency_limit'),
     workerId: text('worker_id'),
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
@@ -196,8 +219,29 @@ export const attempts = pgTable(
     index('attempts_lease_idx')
       .on(t.leaseExpiresAt)
       .where(sql`${t.status} = 'running'`),
+    index('attempts_group_queue_idx')
+      .on(t.concurrencyKey, t.availableAt, t.createdAt)
+      .where(sql`${t.status} = 'queued' and ${t.concurrencyKey} is not null`),
+    index('attempts_group_running_idx')
+      .on(t.concurrencyKey)
+      .where(sql`${t.status} = 'running' and ${t.concurrencyKey} is not null`),
   ],
 );
+
+/**
+ * A concurrency group: at most `limit` of its attempts run at once across all
+ * workers. `running` is kept by the claim (+1) and the finish (-1) under this
+ * row's lock, so concurrent claims of one group cannot overshoot.
+ */
+export const concurrencyGroups = pgTable('concurrency_groups', {
+  key: text('key').primaryKey(),
+  projectId: uuid('project_id')
+    .notNull()
+    .references(() => projects.id),
+  name: text('name').notNull(),
+  limit: integer('limit').notNull(),
+  running: integer('running').notNull().default(0),
+});
 
 export const logChunks = pgTable(
   'log_chunks',

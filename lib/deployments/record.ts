@@ -1,8 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
-import { deployments, environments, pipelineVersions, type AttemptStatus } from '@/db/schema';
-import type { PipelineDefinition } from '../pipelines/definition';
-import type { AttemptRow, RunRow } from '../runs/load';
+import { deployments, environments, type AttemptStatus } from '@/db/schema';
+import type { AttemptRow, ItemRow, RunRow } from '../runs/load';
 
 /**
  * Deployment records: every attempt of a step with `environment:` is a
@@ -22,26 +21,9 @@ export const DEPLOYMENT_STATUS: Record<AttemptStatus, DeploymentStatus> = {
   cancelled: 'cancelled',
 };
 
-// Pipeline versions never change: which steps deploy where is read once per version.
-const deployStepsByVersion = new Map<string, Map<string, string>>();
-
-async function environmentOf(tx: Tx, versionId: string, stepKey: string): Promise<string | null> {
-  let steps = deployStepsByVersion.get(versionId);
-  if (!steps) {
-    const [version] = await tx
-      .select({ definition: pipelineVersions.definition })
-      .from(pipelineVersions)
-      .where(eq(pipelineVersions.id, versionId));
-    const definition = version.definition as unknown as PipelineDefinition;
-    steps = new Map(definition.steps.filter((s) => s.environment).map((s) => [s.key, s.environment!]));
-    deployStepsByVersion.set(versionId, steps);
-  }
-  return steps.get(stepKey) ?? null;
-}
-
 /** Records the deployment a new attempt makes, when its step deploys; called where the attempt is created. */
-export async function recordDeployment(tx: Tx, run: RunRow, stepKey: string, attempt: AttemptRow) {
-  const name = await environmentOf(tx, run.pipelineVersionId, stepKey);
+export async function recordDeployment(tx: Tx, run: RunRow, item: Pick<ItemRow, 'environment'>, attempt: AttemptRow) {
+  const name = item.environment;
   if (!name) return;
   // The upsert locks the environment's row until commit: concurrent
   // deployments to one environment take consecutive versions.

@@ -1,72 +1,139 @@
-import { and, asc, eq, inArray, lt, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { attempts, pipelineVersions, runs, workItems } from '@/db/schema';
-import { transact } from '../events';
-import { followAttempt } from '../deployments/record';
-import type { PipelineDefinition, StepDefinition } from '../pipelines/definition';
-import type { AttemptRow, RunRow } from '../runs/load';
-import { lockRun } from '../runs/load';
-import { setItemStatus, setRunStatus } from '../runs/transitions';
+import { attempts } from '@/db/schema';
+import { EVENTS_CHANNEL } from '../events';
+import { rowsOf } from './sql-rows';
 
+/** What a worker needs of a claimed attempt, read in the claim itself. */
 export interface ClaimedAttempt {
-  attempt: AttemptRow;
-  run: RunRow;
-  step: StepDefinition;
-  baseDir: string;
+  id: string;
+  itemId: string;
+  runId: string;
+  projectId: string;
+  pipelineVersionId: string;
+  key: string;
+  number: number;
+  kind: string;
+  inputs: Record<string, unknown>;
+  inputsPending: boolean;
+  autoChain: number;
+  params: Record<string, unknown>;
 }
 
 /**
- * Takes the oldest ready attempt for this worker. SKIP LOCKED lets any number
- * of workers claim at once without waiting on each other or taking the same
- * attempt twice. The claim never locks the run (see lockRun's ordering rule);
- * the run is marked running afterwards by markRunStarted.
+ * Claims up to `limit` ready attempts in one statement: it marks them
+ * running under this worker's lease, marks their items running, moves a
+ * queued run to running, sets their deployments running and writes
+ * `attempt.started` events. SKIP LOCKED lets any number of workers claim at
+ * once without waiting on each other or taking the same attempt twice.
+ *
+ * Concurrency groups: a grouped attempt is taken only from a group whose row
+ * says `running < limit`; that row is locked (others skip it for this round)
+ * and counted up in the same statement, so concurrent claims never overshoot,
+ * and a full group never holds back other work.
  */
-export async function claimNextAttempt(db: Db, workerId: string, leaseMs: number): Promise<ClaimedAttempt | null> {
-  return transact(db, async (tx, sink) => {
-    const [candidate] = await tx
-      .select({ id: attempts.id })
-      .from(attempts)
-      .where(and(eq(attempts.status, 'queued'), lte(attempts.availableAt, sql`now()`)))
-      .orderBy(asc(attempts.availableAt), asc(attempts.createdAt))
-      .limit(1)
-      .for('update', { skipLocked: true });
-    if (!candidate) return null;
-    const [attempt] = await tx
-      .update(attempts)
-      .set({
-        status: 'running',
-        workerId,
-        startedAt: sql`now()`,
-        leaseExpiresAt: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
-      })
-      .where(eq(attempts.id, candidate.id))
-      .returning();
-    const [item] = await tx.select().from(workItems).where(eq(workItems.id, attempt.workItemId));
-    const [run] = await tx.select().from(runs).where(eq(runs.id, attempt.runId));
-    const [version] = await tx
-      .select({ definition: pipelineVersions.definition, baseDir: pipelineVersions.baseDir })
-      .from(pipelineVersions)
-      .where(eq(pipelineVersions.id, run.pipelineVersionId));
-    const definition = version.definition as unknown as PipelineDefinition;
-    const step = definition.steps.find((s) => s.key === item.key)!;
-    await setItemStatus(tx, sink, run, item, 'running');
-    await followAttempt(tx, attempt.id, 'running', { startedAt: attempt.startedAt! });
-    sink.emit({
-      type: 'attempt.started',
-      projectId: run.projectId,
-      runId: run.id,
-      payload: { run_id: run.id, item_id: item.id, attempt_id: attempt.id, number: attempt.number, worker_id: workerId },
-    });
-    return { attempt, run, step, baseDir: version.baseDir };
-  });
-}
-
-/** The first claimed attempt moves a queued run to running. */
-export async function markRunStarted(db: Db, runId: string) {
-  await transact(db, async (tx, sink) => {
-    const run = await lockRun(tx, runId);
-    if (run.status === 'queued') await setRunStatus(tx, sink, run, 'running');
-  });
+export async function claimAttempts(db: Db, workerId: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
+  const result = await db.execute(sql`
+    with free_groups as (
+      select g.key, g.limit - g.running as free
+      from concurrency_groups g
+      where g.running < g.limit
+        and exists (select 1 from attempts q
+                    where q.status = 'queued' and q.concurrency_key = g.key and q.available_at <= now())
+      for update of g skip locked
+    ),
+    ungrouped as (
+      select a.id, a.concurrency_key, a.available_at, a.created_at
+      from attempts a
+      where a.status = 'queued' and a.available_at <= now() and a.concurrency_key is null
+      order by a.available_at, a.created_at
+      limit ${limit}
+      for update of a skip locked
+    ),
+    grouped as (
+      select p.id, p.concurrency_key, p.available_at, p.created_at
+      from free_groups fg
+      cross join lateral (
+        select a.id, a.concurrency_key, a.available_at, a.created_at
+        from attempts a
+        where a.status = 'queued' and a.concurrency_key = fg.key and a.available_at <= now()
+        order by a.available_at, a.created_at
+        limit least(fg.free, ${limit})
+        for update of a skip locked
+      ) p
+    ),
+    candidates as (select * from ungrouped union all select * from grouped),
+    chosen as (
+      select id, concurrency_key from candidates order by available_at, created_at limit ${limit}
+    ),
+    claimed as (
+      update attempts a set
+        status = 'running', worker_id = ${workerId}, started_at = now(),
+        lease_expires_at = now() + ${`${leaseMs} milliseconds`}::interval
+      from chosen where a.id = chosen.id
+      returning a.id, a.work_item_id, a.run_id, a.number, a.kind, a.inputs, a.inputs_pending, a.auto_chain
+    ),
+    counted as (
+      update concurrency_groups g set running = g.running + c.n
+      from (select concurrency_key as key, count(*)::int as n from chosen where concurrency_key is not null group by 1) c
+      where g.key = c.key
+      returning g.key
+    ),
+    items as (
+      update work_items w set status = 'running', updated_at = now()
+      from claimed where w.id = claimed.work_item_id
+      returning w.id, w.key, w.run_id
+    ),
+    started_runs as (
+      update runs r set status = 'running', started_at = coalesce(r.started_at, now())
+      where r.id in (select x.id from runs x where x.id in (select run_id from claimed) and x.status = 'queued'
+                     for update skip locked)
+      returning r.id, r.project_id, r.attempt
+    ),
+    deployments_started as (
+      update deployments d set status = 'running', started_at = now()
+      from claimed where d.attempt_id = claimed.id
+      returning d.id
+    ),
+    rows as (
+      select c.id, c.work_item_id, c.run_id, c.number, c.kind, c.inputs, c.inputs_pending, c.auto_chain,
+             i.key, r.project_id, r.pipeline_version_id, r.params
+      from claimed c
+      join items i on i.id = c.work_item_id
+      join runs r on r.id = c.run_id
+    ),
+    new_events as (
+      insert into events (type, project_id, run_id, payload)
+      select 'attempt.started', project_id, run_id, jsonb_build_object(
+        'run_id', run_id, 'item_id', work_item_id, 'attempt_id', id, 'number', number,
+        'worker_id', ${workerId}::text, 'item_status', 'running')
+      from rows
+      union all
+      select 'run.status_changed', s.project_id, s.id, jsonb_build_object(
+        'run_id', s.id, 'status', 'running', 'previous', 'queued', 'attempt', s.attempt)
+      from started_runs s
+      returning 1
+    )
+    select rows.*,
+      (select count(*) from new_events) as event_count,
+      (select count(*) from counted) as group_count,
+      (select count(*) from deployments_started) as deployment_count,
+      case when exists (select 1 from rows) then pg_notify(${EVENTS_CHANNEL}, '') end as notified
+    from rows`);
+  return rowsOf(result).map((r) => ({
+    id: r.id as string,
+    itemId: r.work_item_id as string,
+    runId: r.run_id as string,
+    projectId: r.project_id as string,
+    pipelineVersionId: r.pipeline_version_id as string,
+    key: r.key as string,
+    number: Number(r.number),
+    kind: r.kind as string,
+    inputs: r.inputs as Record<string, unknown>,
+    inputsPending: r.inputs_pending as boolean,
+    autoChain: Number(r.auto_chain),
+    params: r.params as Record<string, unknown>,
+  }));
 }
 
 /** Extends the lease; returns null when the lease is no longer ours (the reaper took the attempt). */
@@ -77,6 +144,14 @@ export async function renewLease(db: Db, attemptId: string, workerId: string, le
     .where(and(eq(attempts.id, attemptId), eq(attempts.workerId, workerId), eq(attempts.status, 'running')))
     .returning({ cancelRequested: attempts.cancelRequested });
   return row ?? null;
+}
+
+/** Records inputs the claim resolved (see lib/engine/inputs.ts) before the step starts. */
+export async function storeResolvedInputs(db: Db, attemptId: string, inputs: Record<string, unknown>) {
+  await db
+    .update(attempts)
+    .set({ inputs, inputsPending: false })
+    .where(and(eq(attempts.id, attemptId), eq(attempts.status, 'running')));
 }
 
 /** Which of these running attempts someone asked to cancel. */
@@ -91,7 +166,7 @@ export async function systemListCancelRequested(db: Db, attemptIds: string[]): P
 /** Attempts whose worker stopped renewing its lease, across every project. */
 export async function systemListExpiredLeases(db: Db) {
   return db
-    .select({ id: attempts.id, workerId: attempts.workerId })
+    .select({ id: attempts.id, workerId: attempts.workerId, runId: attempts.runId })
     .from(attempts)
     .where(and(eq(attempts.status, 'running'), lt(attempts.leaseExpiresAt, sql`now()`)))
     .limit(100);

@@ -81,7 +81,8 @@ describe('engine', () => {
   beforeAll(async () => {
     process.env.REPRISE_TEST_SECRET = 'must-not-leak';
     f = await engineFixture(PIPELINES);
-    await f.startWorker({ leaseMs: 600 });
+    // A lease long enough that a busy machine never loses it: these tests are not about leases.
+    await f.startWorker({ leaseMs: 10_000 });
   });
   afterAll(() => f.close());
 

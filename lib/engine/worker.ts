@@ -1,17 +1,20 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Database } from '@/db/client';
-import { EVENTS_CHANNEL } from '../events';
+import type { AttemptError } from '@/db/schema';
+import { pipelineVersion } from '../pipelines/version-cache';
+import { CANCEL_CHANNEL, WORK_CHANNEL } from './channels';
 import {
-  claimNextAttempt,
-  markRunStarted,
+  claimAttempts,
   renewLease,
+  storeResolvedInputs,
   systemListCancelRequested,
   systemListExpiredLeases,
   type ClaimedAttempt,
 } from './claim';
 import { runStep } from './executor';
-import { finishAttempt } from './finish-attempt';
+import { finishAttempt, finishContext, type AttemptResult, type FinishContext, type FinishOptions } from './finish-attempt';
+import { inputsForClaim } from './inputs';
 import { LogWriter } from './log-writer';
 
 export interface WorkerOptions {
@@ -50,10 +53,17 @@ export function workerOptionsFromEnv(): WorkerOptions {
   };
 }
 
+const FINISH_RETRY_MAX_MS = 2000;
+
 /**
- * A worker: claims ready attempts, runs each as a child process, renews its
- * lease while the step runs, and reaps attempts whose worker died. Any number
- * of workers may run against one database.
+ * A worker: claims ready attempts (several in one statement), runs each as a
+ * child process, renews its lease while the step runs, finishes it in one
+ * statement, and reaps attempts whose worker died. Any number of workers may
+ * run against one database.
+ *
+ * A worker dies only when killed: every database call is caught; a finish
+ * that fails (connection reset, database restarting) is tried again, with the
+ * lease kept alive meanwhile, until it succeeds or the lease is really lost.
  */
 export async function startWorker(database: Database, options: WorkerOptions = {}): Promise<RunningWorker> {
   const db = database.db;
@@ -66,21 +76,19 @@ export async function startWorker(database: Database, options: WorkerOptions = {
   // Running steps by attempt id, so a cancel is acted on as soon as it is
   // announced instead of at the next heartbeat.
   const running = new Map<string, ReturnType<typeof runStep>>();
-  let cancelCheck: NodeJS.Timeout | null = null;
-  const checkCancels = () => {
-    if (running.size === 0 || cancelCheck) return;
-    cancelCheck = setTimeout(() => {
-      cancelCheck = null;
-      systemListCancelRequested(db, [...running.keys()])
-        .then((ids) => ids.forEach((attemptId) => running.get(attemptId)?.cancel('Cancelled by request')))
-        .catch((error: Error) => log(`cancel check failed: ${error.message}`));
-    }, 50);
-  };
   let stopped = false;
   let crashed = false;
   let claiming = false;
   let again = false;
 
+  const checkCancels = () => {
+    if (running.size === 0) return;
+    systemListCancelRequested(db, [...running.keys()])
+      .then((ids) => ids.forEach((attemptId) => running.get(attemptId)?.cancel('Cancelled by request')))
+      .catch((error: Error) => log(`cancel check failed: ${error.message}`));
+  };
+
+  // One claim in flight at a time; a wake-up during it asks for another round.
   const fillSlots = async () => {
     if (claiming) {
       again = true;
@@ -91,13 +99,18 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       do {
         again = false;
         while (!stopped && active.size < concurrency) {
-          const claimed = await claimNextAttempt(db, id, leaseMs);
-          if (!claimed) break;
-          const job = execute(claimed).finally(() => {
-            active.delete(job);
-            void fillSlots();
-          });
-          active.add(job);
+          const free = concurrency - active.size;
+          const claimed = await claimAttempts(db, id, leaseMs, free);
+          for (const claim of claimed) {
+            const job = execute(claim)
+              .catch((error: Error) => log(`attempt ${claim.id}: ${error.stack ?? error.message}`))
+              .finally(() => {
+                active.delete(job);
+                void fillSlots();
+              });
+            active.add(job);
+          }
+          if (claimed.length < free) break;
         }
       } while (again && !stopped);
     } catch (error) {
@@ -107,78 +120,123 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     }
   };
 
-  const execute = async ({ attempt, run, step, baseDir }: ClaimedAttempt) => {
-    await markRunStarted(db, run.id);
-    if (crashed) return;
-    const logs = new LogWriter(db, { attemptId: attempt.id, runId: run.id, projectId: run.projectId });
-    const proc = runStep({
-      argv: step.run,
-      cwd: baseDir,
-      inputs: attempt.inputs,
-      env: step.env,
-      attemptNumber: attempt.number,
-      runId: run.id,
-      stepKey: step.key,
-      timeoutMs: step.timeoutMs,
-      onLog: (stream, text) => logs.write(stream, text),
-    });
-    running.set(attempt.id, proc);
-    let leaseLost = false;
-    const onCrash = () => {
-      clearInterval(heartbeat);
-      proc.cancel('worker crashed');
-    };
-    crashHooks.add(onCrash);
-    const heartbeat = setInterval(async () => {
-      if (crashed) return onCrash();
+  /** Finishes an attempt, trying again on any error until the database gives an answer. */
+  const finish = async (context: FinishContext, result: AttemptResult, finishOptions: FinishOptions) => {
+    for (let wait = 50; ; wait = Math.min(wait * 2, FINISH_RETRY_MAX_MS)) {
+      if (crashed) return;
       try {
-        const lease = await renewLease(db, attempt.id, id, leaseMs);
-        if (!lease) {
-          leaseLost = true;
-          proc.cancel('The lease on this attempt was lost');
-        } else if (lease.cancelRequested) {
-          proc.cancel('Cancelled by request');
-        }
+        const outcome = await finishAttempt(db, context, result, finishOptions);
+        if (outcome.retryAt) wakeAt(outcome.retryAt);
+        return outcome;
       } catch (error) {
-        log(`heartbeat failed for ${attempt.id}: ${(error as Error).message}`);
+        log(`finishing ${context.id} failed, trying again in ${wait} ms: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
+    }
+  };
+
+  const wakeAt = (at: Date) => setTimeout(() => void fillSlots(), Math.max(0, at.getTime() - Date.now()) + 5).unref();
+
+  const execute = async (claim: ClaimedAttempt) => {
+    if (crashed) return;
+    const version = await pipelineVersion(db, claim.pipelineVersionId);
+    const step = version.steps.get(claim.key)!;
+    const context: FinishContext = { ...claim };
+    let leaseLost = false;
+    const heartbeat = setInterval(() => {
+      if (crashed) return;
+      renewLease(db, claim.id, id, leaseMs)
+        .then((lease) => {
+          if (!lease) {
+            leaseLost = true;
+            running.get(claim.id)?.cancel('The lease on this attempt was lost');
+          } else if (lease.cancelRequested) {
+            running.get(claim.id)?.cancel('Cancelled by request');
+          }
+        })
+        .catch((error: Error) => log(`heartbeat failed for ${claim.id}: ${error.message}`));
     }, Math.max(50, Math.floor(leaseMs / 3)));
     try {
-      const result = await proc.done;
+      const checked = await inputsForClaim(db, claim, step, claim.params);
+      if (!checked.ok) {
+        await finish(context, { status: 'failed', error: checked.error }, { workerId: id, inputs: checked.inputs });
+        return;
+      }
+      if (checked.resolved) {
+        // For people watching the running step; the finish records them too.
+        await storeResolvedInputs(db, claim.id, checked.inputs).catch((error: Error) =>
+          log(`could not store the inputs of ${claim.id}: ${error.message}`),
+        );
+      }
+      const logs = new LogWriter(db, { attemptId: claim.id, runId: claim.runId, projectId: claim.projectId }, log);
+      const proc = runStep({
+        argv: step.run,
+        cwd: version.baseDir,
+        inputs: checked.inputs,
+        env: step.env,
+        attemptNumber: claim.number,
+        runId: claim.runId,
+        stepKey: step.key,
+        timeoutMs: step.timeoutMs,
+        onLog: (stream, text) => logs.write(stream, text),
+      });
+      running.set(claim.id, proc);
+      const onCrash = () => proc.cancel('worker crashed');
+      crashHooks.add(onCrash);
+      let result: AttemptResult;
+      try {
+        result = await proc.done;
+      } catch (error) {
+        result = { status: 'failed', error: internalError(error) };
+      } finally {
+        crashHooks.delete(onCrash);
+        running.delete(claim.id);
+      }
       if (crashed) return;
-      await logs.flush();
-      if (!leaseLost) await finishAttempt(db, attempt.id, id, result);
-    } catch (error) {
-      log(`attempt ${attempt.id} could not be finished: ${(error as Error).stack}`);
+      const remaining = await logs.remaining();
+      if (leaseLost) return;
+      await finish(context, result, {
+        workerId: id,
+        logs: remaining,
+        inputs: checked.resolved ? checked.inputs : null,
+      });
     } finally {
       clearInterval(heartbeat);
-      crashHooks.delete(onCrash);
-      running.delete(attempt.id);
     }
   };
 
   const reap = async () => {
     try {
       for (const expired of await systemListExpiredLeases(db)) {
-        const done = await finishAttempt(db, expired.id, null, {
-          status: 'lost',
-          error: {
-            message: `The worker running this attempt (${expired.workerId ?? 'unknown'}) stopped renewing its lease`,
-            exit_code: null,
-            classification: 'lost',
+        const context = await finishContext(db, expired.id);
+        if (!context) continue;
+        const outcome = await finishAttempt(
+          db,
+          context,
+          {
+            status: 'lost',
+            error: {
+              message: `The worker running this attempt (${expired.workerId ?? 'unknown'}) stopped renewing its lease`,
+              exit_code: null,
+              classification: 'lost',
+            },
           },
-        });
-        if (done) log(`attempt ${expired.id} lost (lease of ${expired.workerId} expired)`);
+          { workerId: null },
+        );
+        if (outcome.finished) log(`attempt ${expired.id} lost (lease of ${expired.workerId} expired)`);
+        if (outcome.retryAt) wakeAt(outcome.retryAt);
       }
     } catch (error) {
       if (!stopped) log(`reaper failed: ${(error as Error).message}`);
     }
   };
 
-  const unlisten = await database.listen(EVENTS_CHANNEL, () => {
-    void fillSlots();
-    checkCancels();
+  const unlistenWork = await database.listen(WORK_CHANNEL, (sender) => {
+    // Our own finishes are followed by a claim anyway.
+    if (sender !== id) void fillSlots();
   });
+  const unlistenCancel = await database.listen(CANCEL_CHANNEL, () => checkCancels());
+  const unlisten = () => Promise.all([unlistenWork(), unlistenCancel()]);
   const poll = setInterval(() => void fillSlots(), options.pollMs ?? 1000);
   const reaper = setInterval(() => void reap(), options.reapMs ?? 5000);
   void reap();
@@ -202,4 +260,8 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       crashHooks.forEach((hook) => hook());
     },
   };
+}
+
+function internalError(error: unknown): AttemptError {
+  return { message: `Reprise could not run the step: ${(error as Error).message}`, exit_code: null, classification: 'spawn' };
 }

@@ -25,6 +25,17 @@ export interface StepDefinition {
   timeoutMs: number | null;
   env: Record<string, string>;
   environment: string | null;
+  /**
+   * At most `limit` attempts of the group run at once across all workers. The
+   * group may be a template of run parameters (`deploy-${{ params.region }}`).
+   * A step with `environment: X` is in `environment:X`, limit 1, unless it says otherwise.
+   */
+  concurrency: ConcurrencyPolicy | null;
+}
+
+export interface ConcurrencyPolicy {
+  group: string;
+  limit: number;
 }
 
 export interface PipelineDefinition {
@@ -73,6 +84,12 @@ const stepSchema = z.strictObject({
   timeout: duration.optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not a variable name'), z.string()).default({}),
   environment: z.string().regex(KEY).optional(),
+  concurrency: z
+    .strictObject({
+      group: z.string().min(1).max(200),
+      limit: z.number().int().min(1).max(1000).default(1),
+    })
+    .optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -134,6 +151,12 @@ export function parsePipeline(source: string): ParsedPipeline {
   if (file.params) checkSchema(file.params, ['params'], problem);
   const paramNames = new Set(Object.keys((file.params?.properties as object | undefined) ?? {}));
   file.steps.forEach((step, i) => {
+    for (const ref of findReferences(step.concurrency?.group ?? '')) {
+      if (ref.kind !== 'params') problem(['steps', i, 'concurrency', 'group'], `"${ref.text}": a concurrency group may only use \${{ params.NAME }}`);
+      else if (file.params && !paramNames.has(ref.name)) problem(['steps', i, 'concurrency', 'group'], `unknown parameter "${ref.name}"`);
+    }
+  });
+  file.steps.forEach((step, i) => {
     if (step.inputSchema) checkSchema(step.inputSchema, ['steps', i, 'inputSchema'], problem);
     const upstream = cycle ? new Set<string>() : ancestors(file.steps, step.key);
     for (const ref of findReferences(step.inputs)) {
@@ -168,6 +191,7 @@ export function parsePipeline(source: string): ParsedPipeline {
       timeoutMs: s.timeout ? parseDuration(s.timeout) : null,
       env: s.env,
       environment: s.environment ?? null,
+      concurrency: s.concurrency ?? (s.environment ? { group: `environment:${s.environment}`, limit: 1 } : null),
     })),
   };
   return {

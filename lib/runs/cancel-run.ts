@@ -10,12 +10,14 @@ import { followAttempt } from '../deployments/record';
 import { advanceRun } from './advance';
 import { loadRunGraph, lockRun, type RunRow } from './load';
 import { isFinishedRun } from './state';
-import { setItemStatus } from './transitions';
+import { RunChanges } from './transitions';
+import { CANCEL_CHANNEL } from '../engine/channels';
 
 /**
  * Cancels a queued or running run. Queued attempts are cancelled at once;
  * running ones are flagged, and their worker kills the step's process group
- * at its next heartbeat. Items that never started are skipped.
+ * as soon as the cancel is announced (or at its next heartbeat). Items that
+ * never started are skipped.
  */
 export async function cancelRun(db: Db, actor: Actor, runId: string, options: { reason?: string | null } = {}): Promise<RunRow> {
   return transact(db, async (tx, sink) => {
@@ -41,24 +43,26 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
       .where(and(eq(attempts.runId, run.id), inArray(attempts.status, ['queued', 'running'])))
       .returning({ id: attempts.id, status: attempts.status, itemId: attempts.workItemId });
 
-    const graph = await loadRunGraph(tx, run);
+    const graph = await loadRunGraph(tx, run, { lock: true });
+    const changes = new RunChanges(tx, sink, run);
     for (const a of touched) {
       const item = graph.items.find((i) => i.id === a.itemId)!;
-      if (a.status === 'cancelled') {
+      if (a.status === 'cancelled' && item.latestAttemptId === a.id) {
         await followAttempt(tx, a.id, 'cancelled', { errorMessage: `Cancelled by ${actor.name} before it started` });
         sink.emit({
           type: 'attempt.finished',
           projectId: run.projectId,
           runId: run.id,
-          payload: { run_id: run.id, item_id: item.id, attempt_id: a.id, status: 'cancelled' },
+          payload: { run_id: run.id, item_id: item.id, attempt_id: a.id, status: 'cancelled', item_status: 'cancelled' },
         });
-        await setItemStatus(tx, sink, run, item, 'cancelled');
+        await changes.setItemStatus(item, 'cancelled');
       }
     }
     for (const item of graph.items) {
-      if (item.status === 'pending') await setItemStatus(tx, sink, run, item, 'skipped');
+      if (item.status === 'pending') await changes.setItemStatus(item, 'skipped');
     }
     if (touched.some((a) => a.status === 'running')) {
+      await tx.execute(sql`select pg_notify(${CANCEL_CHANNEL}, '')`);
       // Tells the workers holding them to kill the steps now, not at their next heartbeat.
       sink.emit({
         type: 'run.cancel_requested',
@@ -68,7 +72,6 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
       });
     }
     await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: run.id, reason: options.reason ?? null });
-    await advanceRun(tx, sink, run);
-    return run;
+    return advanceRun(changes, graph);
   });
 }

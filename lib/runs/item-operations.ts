@@ -6,18 +6,18 @@ import { recordAudit } from '../audit';
 import { assertCan, type Action } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
-import { transact, type EventSink } from '../events';
+import { transact } from '../events';
 import { descendants } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRun, type AttemptRow, type RunGraph } from './load';
 import { isFinishedRun, RETRYABLE_ITEM } from './state';
-import { createAttempt, diffInputs, setItemStatus, setRunStatus } from './transitions';
+import { diffInputs, RunChanges } from './transitions';
 
 interface ItemContext {
   tx: Tx;
-  sink: EventSink;
+  changes: RunChanges;
   graph: RunGraph;
   item: RunGraph['items'][number];
   previous: AttemptRow | undefined;
@@ -40,9 +40,9 @@ async function withLockedItem<T>(
       .from(workItems)
       .where(and(eq(workItems.id, itemId), eq(workItems.runId, runId)));
     if (!exists) throw notFound('Step');
-    const graph = await loadRunGraph(tx, run);
+    const graph = await loadRunGraph(tx, run, { lock: true });
     const item = graph.items.find((i) => i.id === itemId)!;
-    return work({ tx, sink, graph, item, previous: graph.latest.get(item.id) });
+    return work({ tx, changes: new RunChanges(tx, sink, run), graph, item, previous: graph.latest.get(item.id) });
   });
 }
 
@@ -51,18 +51,13 @@ async function resetDownstream(ctx: ItemContext, actor: Actor, reason: string | 
   const below = descendants(ctx.graph.definition.steps, ctx.item.key);
   for (const item of ctx.graph.items) {
     if (below.has(item.key)) {
-      await setItemStatus(ctx.tx, ctx.sink, ctx.graph.run, item, 'pending', {
+      await ctx.changes.setItemStatus(item, 'pending', {
         requestedBy: actor.userId,
         requestedReason: reason,
       });
     }
   }
   return [...below];
-}
-
-async function bumpRunAttempt(ctx: ItemContext) {
-  const { run } = ctx.graph;
-  await setRunStatus(ctx.tx, ctx.sink, run, 'running', { attempt: run.attempt + 1 });
 }
 
 /** Retries one failed (or cancelled) step with its frozen inputs; skipped steps below it go back to pending. */
@@ -87,19 +82,19 @@ export async function retryItem(
       );
     }
     const reason = options.reason?.trim() || null;
-    if (graph.run.status !== 'running') await bumpRunAttempt(ctx);
-    const attempt = await createAttempt(ctx.tx, ctx.sink, graph.run, item, {
+    if (graph.run.status !== 'running') ctx.changes.startNewRunAttempt();
+    const attempt = await ctx.changes.queueAttempt(item, {
       kind: 'retry',
       inputs: previous.inputs,
+      inputsPending: previous.inputsPending,
       triggeredBy: actor.userId,
       reason,
       retryOf: previous.id,
     });
-    await setItemStatus(ctx.tx, ctx.sink, graph.run, item, 'queued');
     const below = descendants(graph.definition.steps, item.key);
     for (const other of graph.items) {
       if (below.has(other.key) && other.status === 'skipped') {
-        await setItemStatus(ctx.tx, ctx.sink, graph.run, other, 'pending', {
+        await ctx.changes.setItemStatus(other, 'pending', {
           requestedBy: actor.userId,
           requestedReason: reason,
         });
@@ -110,9 +105,9 @@ export async function retryItem(
       targetType: 'run',
       targetId: graph.run.id,
       reason,
-      details: { item: item.key, attempt: attempt.number, run_attempt: graph.run.attempt },
+      details: { item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt },
     });
-    await advanceRun(ctx.tx, ctx.sink, graph.run);
+    await advanceRun(ctx.changes, graph);
     return attempt;
   });
 }
@@ -149,8 +144,8 @@ export async function replayItem(
       throw new DomainError('invalid_inputs', `The inputs do not match the inputSchema of "${item.key}".`, problems);
     }
     const reason = options.reason?.trim() || null;
-    await bumpRunAttempt(ctx);
-    const attempt = await createAttempt(ctx.tx, ctx.sink, graph.run, item, {
+    ctx.changes.startNewRunAttempt();
+    const attempt = await ctx.changes.queueAttempt(item, {
       kind: 'replay',
       inputs,
       inputOverrides: options.inputs ?? null,
@@ -159,16 +154,15 @@ export async function replayItem(
       reason,
       retryOf: previous.id,
     });
-    await setItemStatus(ctx.tx, ctx.sink, graph.run, item, 'queued');
     const rerun = await resetDownstream(ctx, actor, reason);
     await recordAudit(ctx.tx, actor, {
       action: 'item.replay',
       targetType: 'run',
       targetId: graph.run.id,
       reason,
-      details: { item: item.key, attempt: attempt.number, run_attempt: graph.run.attempt, rerun, diff: attempt.inputDiff },
+      details: { item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt, rerun, diff: attempt.inputDiff },
     });
-    await advanceRun(ctx.tx, ctx.sink, graph.run);
+    await advanceRun(ctx.changes, graph);
     return attempt;
   });
 }

@@ -1,23 +1,28 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn, Tx } from '@/db/client';
-import { attempts, pipelineVersions, runs, workItems } from '@/db/schema';
+import { attempts, runs, workItems } from '@/db/schema';
 import { notFound } from '../errors';
 import { isUuid } from '../ids';
 import type { PipelineDefinition, StepDefinition } from '../pipelines/definition';
+import { pipelineVersion } from '../pipelines/version-cache';
 
 export type RunRow = typeof runs.$inferSelect;
 export type ItemRow = typeof workItems.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
 
 /**
- * Locks the run's row for the rest of the transaction. Every operation that
- * changes a run's items takes this lock first, so concurrent retries, replays,
- * cancels and finishing attempts of one run take turns (and never deadlock:
- * the run is always locked before its attempts and items).
+ * Starts an operator action on a run (retry, replay, cancel): such actions of
+ * one run take turns on a per-run advisory lock, so of concurrent retries
+ * exactly one wins. Steps finishing meanwhile do not take this lock.
+ *
+ * Lock order, everywhere, so nothing deadlocks: attempts → work items (in id
+ * order) → concurrency groups → environments → the run's row, which is always
+ * written last and held only until commit.
  */
 export async function lockRun(tx: Tx, runId: string): Promise<RunRow> {
   if (!isUuid(runId)) throw notFound('Run');
-  const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for('update');
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`run:${runId}`}, 0))`);
+  const [run] = await tx.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw notFound('Run');
   return run;
 }
@@ -31,13 +36,18 @@ export interface RunGraph {
   latest: Map<string, AttemptRow>;
 }
 
-export async function loadRunGraph(conn: Conn, run: RunRow): Promise<RunGraph> {
-  const [version] = await conn
-    .select({ definition: pipelineVersions.definition })
-    .from(pipelineVersions)
-    .where(eq(pipelineVersions.id, run.pipelineVersionId));
-  const definition = version.definition as unknown as PipelineDefinition;
-  const items = await conn.select().from(workItems).where(eq(workItems.runId, run.id)).orderBy(asc(workItems.position));
+/**
+ * The run's items and their latest attempts. With `lock`, the items are read
+ * FOR UPDATE in id order: an operator action then sees every step's current
+ * status, and a step finishing meanwhile waits for the action (or the action
+ * for it) instead of both deciding on what they read before.
+ */
+export async function loadRunGraph(conn: Conn, run: RunRow, options: { lock?: boolean } = {}): Promise<RunGraph> {
+  const version = await pipelineVersion(conn, run.pipelineVersionId);
+  const query = conn.select().from(workItems).where(eq(workItems.runId, run.id));
+  const items = options.lock
+    ? (await query.orderBy(asc(workItems.id)).for('update')).sort((a, b) => a.position - b.position)
+    : await query.orderBy(asc(workItems.position));
   const latestIds = items.map((i) => i.latestAttemptId).filter((id): id is string => id !== null);
   const latestRows = latestIds.length
     ? await conn.select().from(attempts).where(and(eq(attempts.runId, run.id), inArray(attempts.id, latestIds)))
@@ -48,5 +58,5 @@ export async function loadRunGraph(conn: Conn, run: RunRow): Promise<RunGraph> {
     const a = item.latestAttemptId ? byId.get(item.latestAttemptId) : undefined;
     if (a) latest.set(item.id, a);
   }
-  return { run, definition, steps: new Map(definition.steps.map((s) => [s.key, s])), items, latest };
+  return { run, definition: version.definition, steps: version.steps, items, latest };
 }

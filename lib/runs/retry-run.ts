@@ -8,7 +8,7 @@ import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRun, type RunRow } from './load';
 import { retryDecision } from './retry-plan';
-import { createAttempt, setItemStatus, setRunStatus } from './transitions';
+import { RunChanges } from './transitions';
 
 export interface RetryOptions {
   reason?: string | null;
@@ -40,36 +40,39 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
     if (run.status === 'succeeded') {
       throw new DomainError('wrong_state', `Run #${run.number} succeeded; there is nothing to retry. Replay a step instead.`);
     }
-    const graph = await loadRunGraph(tx, run);
+    const graph = await loadRunGraph(tx, run, { lock: true });
+    const changes = new RunChanges(tx, sink, run);
     const reason = options.reason?.trim() || null;
-    await setRunStatus(tx, sink, run, 'running', { attempt: run.attempt + 1 });
+    changes.startNewRunAttempt();
 
-    const retried: string[] = [];
+    const retry: Parameters<RunChanges['queueAttempts']>[0] = [];
     for (const item of graph.items) {
       const previous = graph.latest.get(item.id);
       const decision = retryDecision(item, previous);
       if (decision === 'retry' && previous) {
-        await createAttempt(tx, sink, run, item, {
-          kind: 'retry',
-          inputs: previous.inputs,
-          triggeredBy: actor.userId,
-          reason,
-          retryOf: previous.id,
+        retry.push({
+          item,
+          spec: {
+            kind: 'retry',
+            inputs: previous.inputs,
+            inputsPending: previous.inputsPending,
+            triggeredBy: actor.userId,
+            reason,
+            retryOf: previous.id,
+          },
         });
-        await setItemStatus(tx, sink, run, item, 'queued');
-        retried.push(item.key);
       } else if (decision === 'reset') {
-        await setItemStatus(tx, sink, run, item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
+        await changes.setItemStatus(item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
       }
     }
+    await changes.queueAttempts(retry);
     await recordAudit(tx, actor, {
       action: 'run.retry',
       targetType: 'run',
       targetId: run.id,
       reason,
-      details: { run_attempt: run.attempt, retried },
+      details: { run_attempt: run.attempt + 1, retried: retry.map((r) => r.item.key) },
     });
-    await advanceRun(tx, sink, run);
-    return run;
+    return advanceRun(changes, graph);
   });
 }

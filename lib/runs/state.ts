@@ -17,3 +17,13 @@ export function finishedRunStatus(items: { status: ItemStatus }[]): RunStatus {
   if (items.some((i) => i.status === 'failed' || i.status === 'skipped')) return 'failed';
   return 'succeeded';
 }
+
+/** Item statuses that still have work ahead, and those a run counts as failed. */
+export const UNFINISHED_ITEM: ItemStatus[] = ['pending', 'queued', 'running'];
+export const FAILED_ITEM: ItemStatus[] = ['failed', 'skipped'];
+
+/** How an item's change of status moves its run's counters (runs.unfinished_items, failed_items, cancelled_items). */
+export function countersDelta(from: ItemStatus, to: ItemStatus) {
+  const count = (list: ItemStatus[]) => Number(list.includes(to)) - Number(list.includes(from));
+  return { unfinished: count(UNFINISHED_ITEM), failed: count(FAILED_ITEM), cancelled: count(['cancelled']) };
+}

@@ -1,107 +1,200 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { attempts, runs, workItems } from '@/db/schema';
-import type { AttemptError, AttemptKind, AttemptStatus, InputChange, ItemStatus, RunStatus } from '@/db/schema';
+import type { AttemptKind, InputChange, ItemStatus } from '@/db/schema';
 import { recordDeployment } from '../deployments/record';
+import { WORK_CHANNEL } from '../engine/channels';
+import { ensureConcurrencyGroups } from '../engine/concurrency';
 import type { EventSink } from '../events';
 import type { AttemptRow, ItemRow, RunRow } from './load';
+import { countersDelta } from './state';
 
-/** Small writers shared by every operation: each changes one row and emits its event. */
-
-export async function setItemStatus(
-  tx: Tx,
-  sink: EventSink,
-  run: RunRow,
-  item: ItemRow,
-  status: ItemStatus,
-  extra: Partial<Pick<ItemRow, 'requestedBy' | 'requestedReason'>> = {},
-) {
-  await tx
-    .update(workItems)
-    .set({ status, updatedAt: new Date(), ...extra })
-    .where(eq(workItems.id, item.id));
-  if (item.status !== status) {
-    sink.emit({
-      type: 'item.status_changed',
-      projectId: run.projectId,
-      runId: run.id,
-      payload: { run_id: run.id, item_id: item.id, key: item.key, status, previous: item.status },
-    });
-  }
-  item.status = status;
-  Object.assign(item, extra);
-}
-
-export async function setRunStatus(tx: Tx, sink: EventSink, run: RunRow, status: RunStatus, extra: Partial<RunRow> = {}) {
-  const now = new Date();
-  const changes: Partial<RunRow> = { status, ...extra };
-  if (status === 'running' && !run.startedAt) changes.startedAt = now;
-  if (['succeeded', 'failed', 'cancelled'].includes(status)) changes.finishedAt = now;
-  else changes.finishedAt = null;
-  await tx.update(runs).set(changes).where(eq(runs.id, run.id));
-  const previous = run.status;
-  Object.assign(run, changes);
-  if (previous !== status || extra.attempt !== undefined) {
-    sink.emit({
-      type: 'run.status_changed',
-      projectId: run.projectId,
-      runId: run.id,
-      payload: { run_id: run.id, status, previous, attempt: run.attempt },
-    });
-  }
-}
+type ItemRequest = Partial<Pick<ItemRow, 'requestedBy' | 'requestedReason'>>;
+const BATCH = 500;
 
 export interface NewAttempt {
   kind: AttemptKind;
   inputs: Record<string, unknown>;
+  /** The inputs need outputs not at hand: the worker that claims the attempt resolves them. */
+  inputsPending?: boolean;
   triggeredBy: string | null;
   reason?: string | null;
   retryOf?: string | null;
   inputOverrides?: Record<string, unknown> | null;
   inputDiff?: InputChange[] | null;
   availableAt?: Date;
-  /** An attempt that cannot start (its inputs could not be resolved) is written already failed. */
-  failed?: AttemptError;
 }
 
-export async function createAttempt(tx: Tx, sink: EventSink, run: RunRow, item: ItemRow, spec: NewAttempt): Promise<AttemptRow> {
-  const number = item.attemptCount + 1;
-  const now = new Date();
-  const status: AttemptStatus = spec.failed ? 'failed' : 'queued';
-  const [attempt] = await tx
-    .insert(attempts)
-    .values({
-      workItemId: item.id,
-      runId: run.id,
-      number,
-      kind: spec.kind,
-      status,
-      inputs: spec.inputs,
-      inputOverrides: spec.inputOverrides ?? null,
-      inputDiff: spec.inputDiff ?? null,
-      reason: spec.reason ?? null,
-      triggeredBy: spec.triggeredBy,
-      retryOf: spec.retryOf ?? null,
-      runAttempt: run.attempt,
-      availableAt: spec.availableAt ?? now,
-      error: spec.failed ?? null,
-      finishedAt: spec.failed ? now : null,
-    })
-    .returning();
-  await tx
-    .update(workItems)
-    .set({ latestAttemptId: attempt.id, attemptCount: sql`${workItems.attemptCount} + 1`, updatedAt: now })
-    .where(eq(workItems.id, item.id));
-  item.latestAttemptId = attempt.id;
-  item.attemptCount = number;
-  await recordDeployment(tx, run, item.key, attempt);
-  sink.emit({
-    type: 'attempt.created',
-    projectId: run.projectId,
-    runId: run.id,
-    payload: { run_id: run.id, item_id: item.id, attempt_id: attempt.id, number, kind: spec.kind, status },
-  });
-  return attempt;
+/**
+ * The writes of one operator action on a run (trigger, retry, replay, cancel):
+ * each changes one row and emits its event; the run's counters collect the
+ * item transitions and the run's row is written once, last (see lockRun's
+ * lock order), by `save`.
+ */
+export class RunChanges {
+  private delta = { unfinished: 0, failed: 0, cancelled: 0 };
+  private restart = false;
+  private workQueued = false;
+
+  constructor(
+    readonly tx: Tx,
+    readonly sink: EventSink,
+    readonly run: RunRow,
+  ) {}
+
+  async setItemStatus(item: ItemRow, status: ItemStatus, extra: Partial<Pick<ItemRow, 'requestedBy' | 'requestedReason'>> = {}) {
+    await this.tx
+      .update(workItems)
+      .set({ status, updatedAt: new Date(), ...extra })
+      .where(eq(workItems.id, item.id));
+    if (item.status !== status) {
+      this.sink.emit({
+        type: 'item.status_changed',
+        projectId: this.run.projectId,
+        runId: this.run.id,
+        payload: { run_id: this.run.id, item_id: item.id, key: item.key, status, previous: item.status },
+      });
+    }
+    this.noteTransition(item, status);
+    Object.assign(item, extra);
+  }
+
+  private noteTransition(item: ItemRow, status: ItemStatus) {
+    const d = countersDelta(item.status, status);
+    this.delta.unfinished += d.unfinished;
+    this.delta.failed += d.failed;
+    this.delta.cancelled += d.cancelled;
+    item.status = status;
+  }
+
+  /** Queues a new attempt of `item` (the item becomes `queued`). */
+  async queueAttempt(item: ItemRow, spec: NewAttempt, itemExtra: ItemRequest = {}): Promise<AttemptRow> {
+    const [attempt] = await this.queueAttempts([{ item, spec, itemExtra }]);
+    return attempt;
+  }
+
+  /** Queues new attempts of several items at once: a run of 2,000 ready steps is a few statements, not 6,000. */
+  async queueAttempts(list: { item: ItemRow; spec: NewAttempt; itemExtra?: ItemRequest }[]): Promise<AttemptRow[]> {
+    if (!list.length) return [];
+    this.workQueued = true;
+    const now = new Date();
+    const created: AttemptRow[] = [];
+    for (let i = 0; i < list.length; i += BATCH) {
+      const rows = await this.tx
+        .insert(attempts)
+        .values(
+          list.slice(i, i + BATCH).map(({ item, spec }) => ({
+            workItemId: item.id,
+            runId: this.run.id,
+            number: item.attemptCount + 1,
+            kind: spec.kind,
+            status: 'queued' as const,
+            inputs: spec.inputs,
+            inputsPending: spec.inputsPending ?? false,
+            inputOverrides: spec.inputOverrides ?? null,
+            inputDiff: spec.inputDiff ?? null,
+            reason: spec.reason ?? null,
+            triggeredBy: spec.triggeredBy,
+            retryOf: spec.retryOf ?? null,
+            runAttempt: this.run.attempt + (this.restart ? 1 : 0),
+            concurrencyKey: item.concurrencyKey,
+            concurrencyLimit: item.concurrencyLimit,
+            availableAt: spec.availableAt ?? now,
+          })),
+        )
+        .returning();
+      created.push(...rows);
+    }
+    const byItem = new Map(created.map((a) => [a.workItemId, a]));
+    const pointers = list.map(({ item, itemExtra }) => ({
+      id: item.id,
+      attempt_id: byItem.get(item.id)!.id,
+      clear: 'requestedBy' in (itemExtra ?? {}),
+      requested_by: itemExtra?.requestedBy ?? null,
+      requested_reason: itemExtra?.requestedReason ?? null,
+    }));
+    await this.tx.execute(sql`
+      update work_items w set
+        latest_attempt_id = p.attempt_id, attempt_count = w.attempt_count + 1, status = 'queued', updated_at = now(),
+        requested_by = case when p.clear then p.requested_by else w.requested_by end,
+        requested_reason = case when p.clear then p.requested_reason else w.requested_reason end
+      from jsonb_to_recordset(${JSON.stringify(pointers)}::jsonb)
+        as p(id uuid, attempt_id uuid, clear boolean, requested_by uuid, requested_reason text)
+      where w.id = p.id`);
+    const groups = list.flatMap(({ item }) =>
+      item.concurrencyKey
+        ? [{ key: item.concurrencyKey, name: item.concurrencyKey.slice(this.run.projectId.length + 1), limit: item.concurrencyLimit ?? 1 }]
+        : [],
+    );
+    await ensureConcurrencyGroups(this.tx, this.run.projectId, groups);
+    for (const { item, itemExtra } of list) {
+      const attempt = byItem.get(item.id)!;
+      item.latestAttemptId = attempt.id;
+      item.attemptCount = attempt.number;
+      await recordDeployment(this.tx, this.run, item, attempt);
+      this.sink.emit({
+        type: 'attempt.created',
+        projectId: this.run.projectId,
+        runId: this.run.id,
+        payload: {
+          run_id: this.run.id,
+          item_id: item.id,
+          attempt_id: attempt.id,
+          number: attempt.number,
+          kind: attempt.kind,
+          status: 'queued',
+          item_status: 'queued',
+        },
+      });
+      this.noteTransition(item, 'queued');
+      Object.assign(item, itemExtra ?? {});
+    }
+    return list.map(({ item }) => byItem.get(item.id)!);
+  }
+
+  /** The run starts again: its attempt counter rises (a retry or replay) and it is `running`. */
+  startNewRunAttempt() {
+    this.restart = true;
+  }
+
+  /** Writes the run's row: counters, status (derived once no item is left unfinished) and attempt. */
+  async save(): Promise<RunRow> {
+    const { unfinished, failed, cancelled } = this.delta;
+    const previous = this.run.status;
+    const restart = this.restart;
+    const [row] = await this.tx
+      .update(runs)
+      .set({
+        unfinishedItems: sql`${runs.unfinishedItems} + ${unfinished}::int`,
+        failedItems: sql`${runs.failedItems} + ${failed}::int`,
+        cancelledItems: sql`${runs.cancelledItems} + ${cancelled}::int`,
+        attempt: restart ? sql`${runs.attempt} + 1` : sql`${runs.attempt}`,
+        status: sql`case
+          when ${runs.unfinishedItems} + ${unfinished}::int = 0 then
+            case when ${runs.cancelledItems} + ${cancelled}::int > 0 then 'cancelled'
+                 when ${runs.failedItems} + ${failed}::int > 0 then 'failed' else 'succeeded' end
+          when ${restart}::boolean then 'running'
+          else ${runs.status} end`,
+        startedAt: sql`coalesce(${runs.startedAt}, case when ${restart}::boolean then now() end)`,
+        finishedAt: sql`case when ${runs.unfinishedItems} + ${unfinished}::int = 0 then coalesce(${runs.finishedAt}, now()) end`,
+      })
+      .where(eq(runs.id, this.run.id))
+      .returning();
+    Object.assign(this.run, row);
+    if (this.workQueued) await this.tx.execute(sql`select pg_notify(${WORK_CHANNEL}, '')`);
+    this.workQueued = false;
+    this.delta = { unfinished: 0, failed: 0, cancelled: 0 };
+    this.restart = false;
+    if (row.status !== previous || restart) {
+      this.sink.emit({
+        type: 'run.status_changed',
+        projectId: row.projectId,
+        runId: row.id,
+        payload: { run_id: row.id, status: row.status, previous, attempt: row.attempt },
+      });
+    }
+    return row;
+  }
 }
 
 /** Field-by-field changes between two input objects, for the replay's record. */

@@ -1,16 +1,18 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { pipelines, pipelineVersions, runs, workItems, type RunTrigger } from '@/db/schema';
+import { pipelines, runs, workItems, type RunTrigger } from '@/db/schema';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
 import { assertCan } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import { transact } from '../events';
-import type { PipelineDefinition } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
+import { concurrencyOf } from '../engine/concurrency';
+import { dependentsByStep, pipelineVersion } from '../pipelines/version-cache';
 import { advanceRun } from './advance';
-import type { RunRow } from './load';
+import { loadRunGraph, type RunRow } from './load';
+import { RunChanges } from './transitions';
 
 export interface TriggerRunInput {
   pipelineId: string;
@@ -29,8 +31,8 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
     if (!pipeline) throw notFound('Pipeline');
     assertCan(actor, 'run.trigger', { projectId: pipeline.projectId });
     if (!pipeline.currentVersionId) throw new DomainError('wrong_state', 'This pipeline has no loaded definition.');
-    const [version] = await tx.select().from(pipelineVersions).where(eq(pipelineVersions.id, pipeline.currentVersionId));
-    const definition = version.definition as unknown as PipelineDefinition;
+    const version = await pipelineVersion(tx, pipeline.currentVersionId);
+    const { definition } = version;
 
     const params = withDefaults(definition.params, input.params ?? {});
     const problems = validateAgainstSchema(definition.params, params);
@@ -52,10 +54,25 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
         gitBranch: input.branch ?? null,
         gitMessage: input.message ?? null,
         environment: definition.steps.find((s) => s.environment)?.environment ?? null,
+        unfinishedItems: definition.steps.length,
       })
       .returning();
+    const dependents = dependentsByStep(definition.steps);
     await tx.insert(workItems).values(
-      definition.steps.map((step, position) => ({ runId: run.id, key: step.key, position, needs: step.needs })),
+      definition.steps.map((step, position) => {
+        const group = concurrencyOf(step, run.projectId, params);
+        return {
+          runId: run.id,
+          key: step.key,
+          position,
+          needs: step.needs,
+          dependents: dependents.get(step.key) ?? [],
+          unmetNeeds: step.needs.length,
+          environment: step.environment,
+          concurrencyKey: group?.key ?? null,
+          concurrencyLimit: group?.limit ?? null,
+        };
+      }),
     );
     sink.emit({
       type: 'run.created',
@@ -64,8 +81,7 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
       payload: { run_id: run.id, pipeline_id: pipeline.id, number, status: run.status },
     });
     await recordAudit(tx, actor, { action: 'run.trigger', targetType: 'run', targetId: run.id, details: { number } });
-    await advanceRun(tx, sink, run);
-    return run;
+    return advanceRun(new RunChanges(tx, sink, run), await loadRunGraph(tx, run));
   });
 }
 
