@@ -97,6 +97,14 @@ export function AttemptHistory({
                 <dd>{formatDuration(a.startedAt, a.finishedAt, now)}</dd>
               </div>
             </dl>
+            {a.waitingFor ? (
+              <p className="text-sm text-amber-800 dark:text-amber-300">Queued, {a.waitingFor}.</p>
+            ) : null}
+            {a.inputsPending && a.status !== 'failed' ? (
+              <p className="text-sm text-zinc-500 dark:text-zinc-400">
+                Its inputs use outputs of several steps and are resolved when it starts.
+              </p>
+            ) : null}
             {a.reason ? (
               <p className="text-sm">
                 <span className="text-zinc-500 dark:text-zinc-400">Reason: </span>

@@ -1,6 +1,7 @@
 import type { Db } from '@/db/client';
 import { logChunks, type LogStream } from '@/db/schema';
 import { transact } from '../events';
+import { errorMessage } from './error-message';
 import type { LogChunk } from './finish-attempt';
 
 const FLUSH_MS = 200;
@@ -93,7 +94,7 @@ export class LogWriter {
     } catch (error) {
       this.failedLast = true;
       this.buffer = [...batch, ...this.buffer];
-      this.log(`storing the log of ${this.ids.attemptId} failed (will retry): ${(error as Error).message}`);
+      this.log(`storing the log of ${this.ids.attemptId} failed (will retry): ${errorMessage(error)}`);
     }
   }
 

@@ -14,6 +14,9 @@ async function main() {
     );
     process.exit(2);
   }
+  // Every database call of the worker is caught where it is made; should one
+  // slip through, it is logged rather than ending the process with its steps.
+  process.on('unhandledRejection', (error) => console.error('[worker] unhandled rejection (kept running):', error));
   const database = await openDatabase({ databaseUrl });
   const worker = await startWorker(database, { ...workerOptionsFromEnv(), id: process.env.REPRISE_WORKER_ID || undefined });
   const shutdown = async (signal: string) => {

@@ -15,6 +15,7 @@ import {
 import { runStep } from './executor';
 import { finishAttempt, finishContext, type AttemptResult, type FinishContext, type FinishOptions } from './finish-attempt';
 import { inputsForClaim } from './inputs';
+import { errorMessage } from './error-message';
 import { LogWriter } from './log-writer';
 
 export interface WorkerOptions {
@@ -53,7 +54,7 @@ export function workerOptionsFromEnv(): WorkerOptions {
   };
 }
 
-const FINISH_RETRY_MAX_MS = 2000;
+const RETRY_MAX_MS = 2000;
 
 /**
  * A worker: claims ready attempts (several in one statement), runs each as a
@@ -85,7 +86,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     if (running.size === 0) return;
     systemListCancelRequested(db, [...running.keys()])
       .then((ids) => ids.forEach((attemptId) => running.get(attemptId)?.cancel('Cancelled by request')))
-      .catch((error: Error) => log(`cancel check failed: ${error.message}`));
+      .catch((error: Error) => log(`cancel check failed: ${errorMessage(error)}`));
   };
 
   // One claim in flight at a time; a wake-up during it asks for another round.
@@ -114,32 +115,37 @@ export async function startWorker(database: Database, options: WorkerOptions = {
         }
       } while (again && !stopped);
     } catch (error) {
-      if (!stopped) log(`claim failed: ${(error as Error).message}`);
+      if (!stopped) log(`claim failed: ${errorMessage(error)}`);
     } finally {
       claiming = false;
     }
   };
 
-  /** Finishes an attempt, trying again on any error until the database gives an answer. */
-  const finish = async (context: FinishContext, result: AttemptResult, finishOptions: FinishOptions) => {
-    for (let wait = 50; ; wait = Math.min(wait * 2, FINISH_RETRY_MAX_MS)) {
-      if (crashed) return;
+  /** Runs `work` until the database answers (a crashed worker gives up): a failed write never loses an attempt. */
+  const untilAnswered = async <T>(what: string, work: () => Promise<T>): Promise<T | undefined> => {
+    for (let wait = 50; ; wait = Math.min(wait * 2, RETRY_MAX_MS)) {
+      if (crashed) return undefined;
       try {
-        const outcome = await finishAttempt(db, context, result, finishOptions);
-        if (outcome.retryAt) wakeAt(outcome.retryAt);
-        return outcome;
+        return await work();
       } catch (error) {
-        log(`finishing ${context.id} failed, trying again in ${wait} ms: ${(error as Error).message}`);
+        log(`${what} failed, trying again in ${wait} ms: ${errorMessage(error)}`);
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+  };
+
+  const finish = async (context: FinishContext, result: AttemptResult, finishOptions: FinishOptions) => {
+    const outcome = await untilAnswered(`finishing ${context.id}`, () => finishAttempt(db, context, result, finishOptions));
+    if (outcome?.retryAt) wakeAt(outcome.retryAt);
+    return outcome;
   };
 
   const wakeAt = (at: Date) => setTimeout(() => void fillSlots(), Math.max(0, at.getTime() - Date.now()) + 5).unref();
 
   const execute = async (claim: ClaimedAttempt) => {
     if (crashed) return;
-    const version = await pipelineVersion(db, claim.pipelineVersionId);
+    const version = await untilAnswered(`reading the pipeline of ${claim.id}`, () => pipelineVersion(db, claim.pipelineVersionId));
+    if (!version) return;
     const step = version.steps.get(claim.key)!;
     const context: FinishContext = { ...claim };
     let leaseLost = false;
@@ -154,10 +160,13 @@ export async function startWorker(database: Database, options: WorkerOptions = {
             running.get(claim.id)?.cancel('Cancelled by request');
           }
         })
-        .catch((error: Error) => log(`heartbeat failed for ${claim.id}: ${error.message}`));
+        .catch((error: Error) => log(`heartbeat failed for ${claim.id}: ${errorMessage(error)}`));
     }, Math.max(50, Math.floor(leaseMs / 3)));
     try {
-      const checked = await inputsForClaim(db, claim, step, claim.params);
+      const checked = await untilAnswered(`resolving the inputs of ${claim.id}`, () =>
+        inputsForClaim(db, claim, step, claim.params),
+      );
+      if (!checked) return;
       if (!checked.ok) {
         await finish(context, { status: 'failed', error: checked.error }, { workerId: id, inputs: checked.inputs });
         return;
@@ -165,7 +174,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       if (checked.resolved) {
         // For people watching the running step; the finish records them too.
         await storeResolvedInputs(db, claim.id, checked.inputs).catch((error: Error) =>
-          log(`could not store the inputs of ${claim.id}: ${error.message}`),
+          log(`could not store the inputs of ${claim.id}: ${errorMessage(error)}`),
         );
       }
       const logs = new LogWriter(db, { attemptId: claim.id, runId: claim.runId, projectId: claim.projectId }, log);
@@ -227,7 +236,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
         if (outcome.retryAt) wakeAt(outcome.retryAt);
       }
     } catch (error) {
-      if (!stopped) log(`reaper failed: ${(error as Error).message}`);
+      if (!stopped) log(`reaper failed: ${errorMessage(error)}`);
     }
   };
 

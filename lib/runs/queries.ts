@@ -12,6 +12,7 @@ import {
   workItems,
   type RunStatus,
 } from '@/db/schema';
+import { waitingReasons } from '../engine/concurrency';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import type { PipelineDefinition } from '../pipelines/definition';
@@ -272,6 +273,8 @@ export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail
 export interface AttemptView extends AttemptRow {
   supersededBy: string | null;
   triggeredByName: string | null;
+  /** Why a queued attempt has not started: its concurrency group is full (lib/engine/concurrency.ts). */
+  waitingFor: string | null;
 }
 
 /** An item's attempts, oldest first; "superseded by" derived from the later attempt's retry_of. */
@@ -289,9 +292,15 @@ export async function listAttempts(conn: Conn, runId: string, itemId: string): P
     .where(eq(attempts.workItemId, itemId))
     .orderBy(asc(attempts.number));
   const replacedBy = new Map(rows.filter((r) => r.attempt.retryOf).map((r) => [r.attempt.retryOf!, r.attempt.id]));
+  const waiting = await waitingReasons(conn, rows.map((r) => r.attempt));
   return {
     item,
-    attempts: rows.map((r) => ({ ...r.attempt, supersededBy: replacedBy.get(r.attempt.id) ?? null, triggeredByName: r.name })),
+    attempts: rows.map((r) => ({
+      ...r.attempt,
+      supersededBy: replacedBy.get(r.attempt.id) ?? null,
+      triggeredByName: r.name,
+      waitingFor: waiting.get(r.attempt.id) ?? null,
+    })),
   };
 }
 
