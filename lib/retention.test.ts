@@ -9,9 +9,10 @@ const policy: RetentionPolicy = { eventsMs: 7 * DAY, idempotencyKeysMs: DAY };
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
+// Creating an in-memory PGlite runs initdb: on a busy 2-core machine that alone can pass a minute.
 beforeAll(async () => {
   database = await createTestDatabase();
-});
+}, 180_000);
 afterAll(async () => {
   await database?.drop();
 });
