@@ -74,9 +74,13 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
 
-  const releaseLock = dataDir ? acquireDataDirLock(dataDir) : () => {};
+  const releaseLock = dataDir ? await acquireDataDirLock(dataDir) : () => {};
   try {
-    const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    if (dataDir) await initDataDirInChild(dataDir);
+    const client = await PGlite.create({
+      dataDir: dataDir ?? undefined,
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_EXTRA_START_PARAMS],
+    });
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder: migrationsFolder() });
     return {
@@ -97,45 +101,211 @@ async function openPglite(dataDir: string | null): Promise<Database> {
   }
 }
 
+/**
+ * PostgreSQL's default 128 MB of shared buffers all become resident in
+ * PGlite's WASM memory once touched, i.e. in the app's own RSS. 16 MB holds
+ * the hot pages of a Reprise database; the rest stays in the OS page cache,
+ * which the data folder's files go through anyway.
+ */
+const PGLITE_EXTRA_START_PARAMS = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * A new folder needs initdb, which PGlite runs in a second WASM instance of
+ * its own; the ~400 MB it leaves behind is freed only whenever V8 next
+ * collects, and an idle server may not for a long time. Running initdb in a
+ * short-lived child process returns that memory at once.
+ */
+async function initDataDirInChild(dataDir: string) {
+  if (fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+  const { execFile } = await import('node:child_process');
+  const script = `const { PGlite } = await import('@electric-sql/pglite');
+    const db = await PGlite.create(process.argv[1]);
+    await db.close();`;
+  await new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, ['--input-type=module', '-e', script, dataDir], { cwd: process.cwd() }, (error, _out, stderr) =>
+      error ? reject(new Error(`Could not create the embedded database in ${dataDir}: ${stderr || error.message}`)) : resolve(),
+    ),
+  );
+}
+
 export class DataDirLockedError extends Error {}
+
+const LOCK_FILE = 'reprise.lock';
 
 /**
  * PGlite has no lock across processes: two processes on one folder both
- * "work" and silently lose writes. A lock file with our pid makes the second
- * process refuse to start; a lock left by a dead process is taken over.
+ * "work" and silently lose writes. The second process must refuse to start,
+ * and a lock left by a process that died must not block the next start.
+ *
+ * On Linux the lock is an abstract Unix socket named after the folder: the
+ * kernel makes the bind atomic and drops it when the process dies, however it
+ * dies, so there is no stale state to take over and no race in taking it
+ * over. The pid file beside the data only names the holder in the refusal.
+ * Elsewhere a lock file is used (see acquireLockFile for what it cannot do).
+ * Resolves to the function that releases the lock.
  */
-export function acquireDataDirLock(dataDir: string): () => void {
+export async function acquireDataDirLock(
+  dataDir: string,
+  { mechanism = process.platform === 'linux' ? 'socket' : 'file' }: { mechanism?: 'socket' | 'file' } = {},
+): Promise<() => void> {
   fs.mkdirSync(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, 'reprise.lock');
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        try {
-          if (fs.readFileSync(lockFile, 'utf8') === String(process.pid)) fs.unlinkSync(lockFile);
-        } catch {
-          // already gone
-        }
-      };
-      process.once('exit', release);
-      return release;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(fs.readFileSync(lockFile, 'utf8').trim());
+  const lockFile = path.join(dataDir, LOCK_FILE);
+  const release = mechanism === 'socket' ? await acquireLockSocket(dataDir, lockFile) : acquireLockFile(dataDir, lockFile);
+  let released = false;
+  const releaseOnce = () => {
+    if (released) return;
+    released = true;
+    process.off('exit', releaseOnce);
+    release();
+  };
+  process.once('exit', releaseOnce);
+  return releaseOnce;
+}
+
+/**
+ * Abstract sockets belong to the network namespace: two containers that share
+ * the folder but not the network do not see each other's lock. The name comes
+ * from the folder's device and inode rather than its path, so the same folder
+ * reached through a symlink, a bind mount or after a rename is one lock.
+ */
+async function acquireLockSocket(dataDir: string, lockFile: string): Promise<() => void> {
+  const { createHash } = await import('node:crypto');
+  const net = await import('node:net');
+  const { dev, ino } = fs.statSync(dataDir, { bigint: true });
+  const name = `\0reprise-pglite-${createHash('sha256').update(`${dev}:${ino}`).digest('hex').slice(0, 40)}`;
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(name, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new DataDirLockedError(lockedMessage(dataDir, await waitForLiveHolder(lockFile)));
+  }
+  // Held for the life of the process, but must not keep it alive by itself.
+  server.unref();
+  writePidFile(lockFile);
+  return () => {
+    removePidFileIfOurs(lockFile);
+    server.close();
+  };
+}
+
+/**
+ * The pid file is written just after the socket is bound, so a process refused
+ * in between may still read the previous (dead) holder's pid: wait a little
+ * for the live one rather than name the wrong process.
+ */
+async function waitForLiveHolder(lockFile: string): Promise<number | null> {
+  for (let waited = 0; waited < 2_000; waited += 50) {
+    const holder = readHolder(lockFile);
+    if (holder && isAlive(holder)) return holder;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return null;
+}
+
+/**
+ * Fallback where abstract sockets do not exist (macOS, Windows). The lock file
+ * appears whole and at once (a fully written temporary file is hard-linked to
+ * its name, which fails if the name exists), and a stale lock is taken over by
+ * one process at a time (an exclusive mkdir guard; the stale state is checked
+ * again under it). What remains: a process that dies inside the few
+ * instructions of a takeover leaves the guard behind, and a guard older than
+ * GUARD_STALE_MS is removed, so two processes starting at that very moment
+ * could still race; a dead holder's pid reused by another program makes us
+ * refuse (the safe side); pids mean nothing across containers.
+ */
+function acquireLockFile(dataDir: string, lockFile: string): () => void {
+  const ours = `${lockFile}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(ours, String(process.pid));
+  try {
+    for (let tries = 0; tries < 50; tries++) {
+      if (linkExclusive(ours, lockFile)) return () => removePidFileIfOurs(lockFile);
+      const holder = readHolder(lockFile);
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new DataDirLockedError(
-          `The embedded database in ${dataDir} is in use by process ${holder}. ` +
-            'Only one Reprise process may open it: stop that process, or set DATABASE_URL ' +
-            'to run several processes against PostgreSQL.',
-        );
+        throw new DataDirLockedError(lockedMessage(dataDir, holder));
       }
-      fs.rmSync(lockFile, { force: true });
+      takeOverStaleLock(lockFile, holder);
     }
+  } finally {
+    fs.rmSync(ours, { force: true });
   }
   throw new DataDirLockedError(`Could not take the lock on ${lockFile}.`);
+}
+
+const GUARD_STALE_MS = 10_000;
+
+function takeOverStaleLock(lockFile: string, staleHolder: number | null) {
+  const guard = `${lockFile}.takeover`;
+  try {
+    fs.mkdirSync(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    removeIfOlder(guard, GUARD_STALE_MS);
+    sleepSync(20);
+    return;
+  }
+  try {
+    // Another process may have taken over between our read and the guard.
+    const holder = readHolder(lockFile);
+    if (holder === staleHolder && !(holder && isAlive(holder))) fs.rmSync(lockFile, { force: true });
+  } finally {
+    fs.rmdirSync(guard);
+  }
+}
+
+function linkExclusive(source: string, target: string) {
+  try {
+    fs.linkSync(source, target);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+function removeIfOlder(file: string, ms: number) {
+  try {
+    if (Date.now() - fs.statSync(file).mtimeMs > ms) fs.rmdirSync(file);
+  } catch {
+    // gone already, or taken again by another process
+  }
+}
+
+function sleepSync(ms: number) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function lockedMessage(dataDir: string, holder: number | null) {
+  return (
+    `The embedded database in ${dataDir} is in use by ${holder ? `process ${holder}` : 'another process'}. ` +
+    'Only one Reprise process may open it: stop that process, or set DATABASE_URL ' +
+    'to run several processes against PostgreSQL.'
+  );
+}
+
+/** Written whole under a temporary name and renamed, so a reader never sees it half written. */
+function writePidFile(lockFile: string) {
+  const temp = `${lockFile}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, String(process.pid));
+  fs.renameSync(temp, lockFile);
+}
+
+function readHolder(lockFile: string): number | null {
+  try {
+    return Number(fs.readFileSync(lockFile, 'utf8').trim()) || null;
+  } catch {
+    return null;
+  }
+}
+
+function removePidFileIfOurs(lockFile: string) {
+  if (readHolder(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
 }
 
 function isAlive(pid: number) {

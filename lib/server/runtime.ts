@@ -4,6 +4,7 @@ import { pipelines, runs, users } from '@/db/schema';
 import { ensureBootstrapToken } from '../auth/tokens';
 import { startWorker, workerOptionsFromEnv, type RunningWorker } from '../engine/worker';
 import { EventHub } from '../event-hub';
+import { retentionFromEnv, startRetention } from '../retention';
 import { loadPipelineFiles, pipelinesDir, watchPipelines } from '../pipelines/loader';
 import { triggerRun } from '../runs/trigger-run';
 import { SERVICE_PASSWORD } from '../auth/users';
@@ -66,7 +67,7 @@ async function startRuntime(): Promise<Runtime> {
   // here. With PostgreSQL, workers are separate `npm run worker` processes
   // unless REPRISE_WORKER=embedded asks for one in the app too.
   const embedded = databaseUrl ? process.env.REPRISE_WORKER === 'embedded' : process.env.REPRISE_WORKER !== 'off';
-  const runtime = await buildRuntime(database, { worker: embedded, onStop: stopWatching });
+  const runtime = await buildRuntime(database, { worker: embedded, onStop: stopWatching, retention: true });
   if (process.env.REPRISE_DEMO !== 'off') await seedDemoHistory(database, log);
   stopOnSignals(runtime, log);
   return runtime;
@@ -90,8 +91,12 @@ function stopOnSignals(runtime: Runtime, log: (m: string) => void) {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-/** The event hub and (optionally) a worker around an open database. */
-export async function buildRuntime(database: Database, options: { worker: boolean; onStop?: () => void }): Promise<Runtime> {
+/** The event hub and (optionally) a worker and the retention sweep around an open database. */
+export async function buildRuntime(
+  database: Database,
+  options: { worker: boolean; onStop?: () => void; retention?: boolean },
+): Promise<Runtime> {
+  const retention = options.retention ? startRetention(database.db, retentionFromEnv()) : null;
   const hub = new EventHub(database);
   await hub.start();
   const worker = options.worker ? await startWorker(database, workerOptionsFromEnv()) : null;
@@ -102,6 +107,7 @@ export async function buildRuntime(database: Database, options: { worker: boolea
     worker,
     async stop() {
       stopWatching();
+      await retention?.stop();
       await worker?.stop();
       await hub.stop();
       await database.close();
