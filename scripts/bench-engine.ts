@@ -21,7 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { serverFacts } from './bench/databases';
+import { dropLeftovers, serverFacts } from './bench/databases';
 import { graphileBatch, graphileChain, graphileDispatch, graphileOneByOne } from './bench/graphile-side';
 import {
   inProcessWorker,
@@ -466,6 +466,14 @@ async function main() {
   const file = path.join(args.out, `engine-${stamp}.md`);
   fs.writeFileSync(file, sections.join('\n\n') + '\n');
   progress(`written to ${file}`);
+}
+
+// Interrupted: drop this sitting's scratch databases (worker processes end with our stdin pipes; the SSE server is killed on exit).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: dropping scratch databases`);
+    void Promise.race([dropLeftovers(), new Promise((r) => setTimeout(r, 10_000))]).then(() => process.exit(130));
+  });
 }
 
 main()

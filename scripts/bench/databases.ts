@@ -12,28 +12,35 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
+// Databases created and not yet dropped, so an interrupted sitting (Ctrl-C) leaves none behind.
+const live = new Map<string, () => Promise<void>>();
+
+export async function dropLeftovers() {
+  await Promise.allSettled([...live.values()].map((drop) => drop()));
+}
+
 export async function createPostgresDatabase(adminUrl: string, prefix: string): Promise<ScratchDatabase> {
   const { default: postgres } = await import('postgres');
   const name = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+  const drop = async () => {
+    live.delete(name);
+    const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await again.unsafe(`drop database if exists ${name} with (force)`);
+    } finally {
+      await again.end();
+    }
+  };
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database ${name}`);
+    live.set(name, drop);
   } finally {
     await admin.end();
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await again.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await again.end();
-      }
-    },
-  };
+  return { url: url.toString(), drop };
 }
 
 /** A temporary folder for a file-backed PGlite database, as `npm start` uses one. */

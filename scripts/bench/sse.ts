@@ -129,6 +129,14 @@ async function startServer(options: SseOptions, databaseUrl: string, pipelinesDi
     detached: true,
   });
   fs.closeSync(out);
+  // However this process ends (Ctrl-C included), the server it started must not outlive it.
+  process.once('exit', () => {
+    try {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
   const base = `http://127.0.0.1:${options.port}`;
   await pollUntil(
     'the app to answer /api/health',
