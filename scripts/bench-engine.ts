@@ -30,6 +30,7 @@ import {
   repriseManyRuns,
   repriseOneRun,
   workerProcesses,
+  ENQUEUE_CALLERS,
   type Backend,
   type LatencyResult,
   type ThroughputResult,
@@ -181,8 +182,8 @@ async function scenarioManyRuns() {
   results.s2 = [reprise, graphile];
   emit(
     `## 2. ${STEPS} one-step runs (PostgreSQL, concurrency 8)\n\n` +
-      `Reprise: ${STEPS} runs triggered one after the other (triggerRun) while the worker runs → the last run finished. ` +
-      `graphile-worker: ${STEPS} jobs added one after the other (addJob) → all completed.\n\n` +
+      `Reprise: ${STEPS} runs triggered (triggerRun) by ${ENQUEUE_CALLERS} concurrent callers while the worker runs → the last run finished. ` +
+      `graphile-worker: ${STEPS} jobs added one by one (addJob) by ${ENQUEUE_CALLERS} concurrent callers → all completed.\n\n` +
       table(throughputHeader, [
         throughputRow('Reprise', reprise, 'runs/s'),
         throughputRow('graphile-worker', graphile, 'jobs/s'),

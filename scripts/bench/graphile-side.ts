@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import { createPostgresDatabase } from './databases';
-import type { LatencyResult, ThroughputResult } from './reprise-side';
-import { percentile, pollUntil, progress, sleep } from './stats';
+import { ENQUEUE_CALLERS, type LatencyResult, type ThroughputResult } from './reprise-side';
+import { fanOut, percentile, pollUntil, progress, sleep } from './stats';
 
 /**
  * graphile-worker doing the work a Reprise step does: spawn `true` with piped
@@ -32,7 +32,7 @@ const silent = new Logger(() => () => {});
 
 /** A fresh database with a running graphile-worker pool whose tasks record what they did. */
 async function withGraphile<T>(adminUrl: string, measure: (utils: WorkerUtils, tally: Tally) => Promise<T>): Promise<T> {
-  const scratch = await createPostgresDatabase(adminUrl, 'graphile_bench');
+  const scratch = await createPostgresDatabase(adminUrl, 'bench_engine_graphile');
   const tally: Tally = { done: 0, failed: 0, starts: new Map(), finishes: new Map(), dispatch: [] };
   const counted =
     (body: (payload: Record<string, number>, helpers: Parameters<Task>[1]) => Promise<void>): Task =>
@@ -96,7 +96,7 @@ const check = async (utils: WorkerUtils, tally: Tally, expected: number) => {
   };
 };
 
-const timeoutMs = (jobs: number) => 60_000 + jobs * 100;
+const timeoutMs = (jobs: number) => 120_000 + jobs * 500;
 
 /** `jobs` jobs added at once (addJobs, one statement): added → all completed. */
 export async function graphileBatch(adminUrl: string, jobs: number): Promise<ThroughputResult> {
@@ -110,11 +110,11 @@ export async function graphileBatch(adminUrl: string, jobs: number): Promise<Thr
   });
 }
 
-/** `jobs` jobs added one after the other (addJob each), the counterpart of triggering one-step runs one by one. */
+/** `jobs` jobs added one by one (addJob each) by as many concurrent callers as Reprise's runs are triggered by. */
 export async function graphileOneByOne(adminUrl: string, jobs: number): Promise<ThroughputResult> {
   return withGraphile(adminUrl, async (utils, tally) => {
     const started = performance.now();
-    for (let i = 0; i < jobs; i++) await utils.addJob('step', { i }, { maxAttempts: 1 });
+    await fanOut(jobs, ENQUEUE_CALLERS, (i) => utils.addJob('step', { i }, { maxAttempts: 1 }));
     const enqueueSeconds = (performance.now() - started) / 1000;
     await waitAllDone(utils, tally, jobs, timeoutMs(jobs));
     const seconds = (performance.now() - started) / 1000;

@@ -170,7 +170,7 @@ async function stopServer(child: ChildProcess) {
 }
 
 export async function runSse(options: SseOptions): Promise<SseResult[]> {
-  const scratch = await createPostgresDatabase(options.adminUrl, 'reprise_bench_sse');
+  const scratch = await createPostgresDatabase(options.adminUrl, 'bench_engine_sse');
   const pipelinesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-bench-sse-'));
   fs.writeFileSync(path.join(pipelinesDir, 'tick.yaml'), flatPipeline('tick', 1));
   const token = `bench-${randomBytes(16).toString('hex')}`;

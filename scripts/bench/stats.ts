@@ -55,3 +55,13 @@ export async function pollUntil<T>(
 export function progress(message: string) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
+
+/** Calls `task(i)` for i in [0, count) with `callers` concurrent callers, as that many API clients would. */
+export async function fanOut(count: number, callers: number, task: (i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(callers, count) }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+}
