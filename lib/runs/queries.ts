@@ -115,7 +115,7 @@ export async function listRuns(conn: Conn, filter: RunListFilter) {
 
 // The cursor carries the timestamp at microsecond precision as text, so rows
 // created within the same millisecond are neither skipped nor repeated.
-function encodeCursor(at: string, id: string) {
+export function encodeCursor(at: string, id: string) {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
 function decodeCursor(cursor: string | null | undefined): { at: string; id: string } | null {
