@@ -130,12 +130,28 @@ export const runs = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
+  // History lists read newest first: `order by created_at desc, id desc`,
+  // which is NULLS FIRST. Each index ends in ascending (created_at, id) so a
+  // backward scan yields exactly that order (`.desc()` would make the index
+  // DESC NULLS LAST, which no list can use), after the equality columns of one
+  // filter of the run history (lib/runs/queries.ts listRuns). The plan tests
+  // (lib/runs/history-plans.test.ts) fail when a list stops reading its index.
   (t) => [
     uniqueIndex('runs_pipeline_number_idx').on(t.pipelineId, t.number),
-    index('runs_pipeline_created_idx').on(t.pipelineId, t.createdAt.desc(), t.id.desc()),
-    index('runs_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id.desc()),
-    index('runs_created_idx').on(t.createdAt.desc(), t.id.desc()),
-    index('runs_status_created_idx').on(t.status, t.createdAt.desc(), t.id.desc()),
+    index('runs_created_idx').on(t.createdAt, t.id),
+    index('runs_pipeline_created_idx').on(t.pipelineId, t.createdAt, t.id),
+    index('runs_pipeline_status_created_idx').on(t.pipelineId, t.status, t.createdAt, t.id),
+    // Also the loose index scan of a pipeline's branches and actors (runFilterOptions).
+    index('runs_pipeline_branch_created_idx').on(t.pipelineId, t.gitBranch, t.createdAt, t.id),
+    index('runs_pipeline_actor_created_idx').on(t.pipelineId, t.triggeredBy, t.createdAt, t.id),
+    index('runs_pipeline_trigger_created_idx').on(t.pipelineId, t.trigger, t.createdAt, t.id),
+    index('runs_project_created_idx').on(t.projectId, t.createdAt, t.id),
+    index('runs_status_created_idx').on(t.status, t.createdAt, t.id),
+    index('runs_environment_created_idx').on(t.environment, t.createdAt, t.id),
+    // The few runs in flight, in order, without walking the finished ones (listActiveRuns).
+    index('runs_active_created_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.status} in ('queued', 'running')`),
   ],
 );
 
@@ -304,8 +320,9 @@ export const deployments = pgTable(
   },
   (t) => [
     uniqueIndex('deployments_env_version_idx').on(t.environmentId, t.version),
-    index('deployments_project_created_idx').on(t.projectId, t.createdAt.desc(), t.id.desc()),
-    index('deployments_env_created_idx').on(t.environmentId, t.createdAt.desc(), t.id.desc()),
+    // Ascending, read backwards: newest first is `desc` NULLS FIRST (see runs).
+    index('deployments_project_created_idx').on(t.projectId, t.createdAt, t.id),
+    index('deployments_env_created_idx').on(t.environmentId, t.createdAt, t.id),
     // One deployment per deploy-step attempt; its status follows the attempt by this key.
     uniqueIndex('deployments_attempt_idx').on(t.attemptId),
   ],
@@ -339,8 +356,9 @@ export const auditEntries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('audit_created_idx').on(t.createdAt.desc(), t.id.desc()),
-    index('audit_target_idx').on(t.targetType, t.targetId, t.createdAt.desc()),
+    // Ascending, read backwards: newest first is `desc` NULLS FIRST (see runs).
+    index('audit_created_idx').on(t.createdAt, t.id),
+    index('audit_target_idx').on(t.targetType, t.targetId, t.createdAt),
   ],
 );
 
@@ -355,7 +373,8 @@ export const idempotencyKeys = pgTable(
     responseBody: text('response_body').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+  // created_at: retention deletes spent keys oldest first, in batches.
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
 );
 
 // ---------------------------------------------------------------- value types

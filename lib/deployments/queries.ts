@@ -1,14 +1,18 @@
-import { desc, eq, inArray } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Conn } from '@/db/client';
 import { deployments, environments, pipelines, projects, runs, users } from '@/db/schema';
 
 /** Each environment's latest deployment (its highest version), by project and environment name. */
 export async function latestDeployments(conn: Conn) {
-  // DISTINCT ON walks deployments_env_version_idx: one row per environment.
-  const latestIds = conn
-    .selectDistinctOn([deployments.environmentId], { id: deployments.id })
+  // One backward step of deployments_env_version_idx per environment, however
+  // many deployments each has had.
+  const latestId = conn
+    .select({ id: deployments.id })
     .from(deployments)
-    .orderBy(deployments.environmentId, desc(deployments.version));
+    .where(eq(deployments.environmentId, environments.id))
+    .orderBy(desc(deployments.version))
+    .limit(1)
+    .as('latest_id');
   const rows = await conn
     .select({
       environment: environments.name,
@@ -18,12 +22,12 @@ export async function latestDeployments(conn: Conn) {
       pipelineTitle: pipelines.title,
       actorName: users.name,
     })
-    .from(deployments)
-    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .from(environments)
+    .innerJoinLateral(latestId, sql`true`)
+    .innerJoin(deployments, eq(deployments.id, latestId.id))
     .innerJoin(projects, eq(projects.id, environments.projectId))
     .leftJoin(runs, eq(runs.id, deployments.runId))
     .leftJoin(pipelines, eq(pipelines.id, runs.pipelineId))
-    .leftJoin(users, eq(users.id, deployments.triggeredBy))
-    .where(inArray(deployments.id, latestIds));
+    .leftJoin(users, eq(users.id, deployments.triggeredBy));
   return rows.sort((a, b) => a.project.localeCompare(b.project) || a.environment.localeCompare(b.environment));
 }

@@ -21,7 +21,16 @@ import type { AttemptRow, ItemRow, RunRow } from './load';
 /** Reads shaped for the API and the pages; each takes a connection and returns exactly what is shown. */
 
 export async function listPipelines(conn: Conn) {
-  const rows = await conn
+  // Each pipeline's newest run by one backward step of runs_pipeline_created_idx,
+  // however long its history.
+  const lastRunId = conn
+    .select({ id: runs.id })
+    .from(runs)
+    .where(eq(runs.pipelineId, pipelines.id))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(1)
+    .as('last_run_id');
+  return conn
     .select({
       id: pipelines.id,
       name: pipelines.name,
@@ -31,20 +40,14 @@ export async function listPipelines(conn: Conn) {
       sourceFile: pipelines.sourceFile,
       versionHash: pipelineVersions.contentHash,
       structureHash: pipelineVersions.structureHash,
+      lastRun: runs,
     })
     .from(pipelines)
     .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .leftJoin(pipelineVersions, eq(pipelineVersions.id, pipelines.currentVersionId))
+    .leftJoinLateral(lastRunId, sql`true`)
+    .leftJoin(runs, eq(runs.id, lastRunId.id))
     .orderBy(asc(projects.key), asc(pipelines.name));
-  const lastRuns = rows.length
-    ? await conn
-        .selectDistinctOn([runs.pipelineId])
-        .from(runs)
-        .where(inArray(runs.pipelineId, rows.map((r) => r.id)))
-        .orderBy(runs.pipelineId, desc(runs.createdAt), desc(runs.id))
-    : [];
-  const lastByPipeline = new Map(lastRuns.map((r) => [r.pipelineId, r]));
-  return rows.map((r) => ({ ...r, lastRun: lastByPipeline.get(r.id) ?? null }));
 }
 export type PipelineSummary = Awaited<ReturnType<typeof listPipelines>>[number];
 
@@ -116,7 +119,7 @@ export async function listRuns(conn: Conn, filter: RunListFilter) {
 
 // The cursor carries the timestamp at microsecond precision as text, so rows
 // created within the same millisecond are neither skipped nor repeated.
-function encodeCursor(at: string, id: string) {
+export function encodeCursor(at: string, id: string) {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
 function decodeCursor(cursor: string | null | undefined): { at: string; id: string } | null {
@@ -134,22 +137,57 @@ function decodeCursor(cursor: string | null | undefined): { at: string; id: stri
   return { at, id };
 }
 
-/** The values a pipeline's run filters can take: branches and people seen on its runs. */
+/**
+ * The values a pipeline's run filters can take: branches and people seen on
+ * its runs, at most 100 of each. A loose index scan (one index probe per
+ * distinct value, along runs_pipeline_branch_created_idx and
+ * runs_pipeline_actor_created_idx) instead of reading every run of the pipeline.
+ */
 export async function runFilterOptions(conn: Conn, pipelineId: string) {
   const [branches, actors] = await Promise.all([
-    conn
-      .selectDistinct({ branch: runs.gitBranch })
-      .from(runs)
-      .where(and(eq(runs.pipelineId, pipelineId), sql`${runs.gitBranch} is not null`))
-      .limit(100),
-    conn
-      .selectDistinct({ id: users.id, name: users.name })
-      .from(runs)
-      .innerJoin(users, eq(users.id, runs.triggeredBy))
-      .where(eq(runs.pipelineId, pipelineId))
-      .limit(100),
+    rowsOf<{ branch: string }>(
+      conn,
+      sql`
+        with recursive branches(branch) as (
+          (select ${runs.gitBranch} from ${runs}
+            where ${runs.pipelineId} = ${pipelineId} and ${runs.gitBranch} is not null
+            order by ${runs.gitBranch} limit 1)
+          union all
+          select (select r.git_branch from ${runs} r
+                   where r.pipeline_id = ${pipelineId} and r.git_branch > b.branch
+                   order by r.git_branch limit 1)
+          from branches b where b.branch is not null
+        )
+        select branch from branches where branch is not null limit 100`,
+    ),
+    rowsOf<{ id: string; name: string }>(
+      conn,
+      sql`
+        with recursive actors(id) as (
+          (select ${runs.triggeredBy} from ${runs}
+            where ${runs.pipelineId} = ${pipelineId} and ${runs.triggeredBy} is not null
+            order by ${runs.triggeredBy} limit 1)
+          union all
+          select (select r.triggered_by from ${runs} r
+                   where r.pipeline_id = ${pipelineId} and r.triggered_by > a.id
+                   order by r.triggered_by limit 1)
+          from actors a where a.id is not null
+        )
+        select ${users.id} as id, ${users.name} as name
+        from (select id from actors where id is not null limit 100) seen
+        join ${users} on ${users.id} = seen.id`,
+    ),
   ]);
-  return { branches: branches.map((b) => b.branch!).sort(), actors: actors.sort((a, b) => a.name.localeCompare(b.name)) };
+  return {
+    branches: branches.map((b) => b.branch).sort(),
+    actors: actors.map((a) => ({ id: a.id, name: a.name })).sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+/** The rows of a raw statement: postgres.js returns them as an array, PGlite under `rows`. */
+async function rowsOf<T>(conn: Conn, query: SQL): Promise<T[]> {
+  const result: unknown = await conn.execute(query);
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
 
 /** Failed runs since `since`, newest first, with their pipeline: the overview's "failing now". */
@@ -171,7 +209,8 @@ export async function listActiveRuns(conn: Conn) {
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .leftJoin(users, eq(users.id, runs.triggeredBy))
-    .where(inArray(runs.status, ['queued', 'running']))
+    // Spelled as literals, not parameters, so the planner can prove runs_active_created_idx's predicate.
+    .where(sql`${runs.status} in ('queued', 'running')`)
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(100);
 }
@@ -184,25 +223,39 @@ export interface PipelineHealth {
 
 /**
  * Each pipeline's latest runs (newest first) for its status strip, success
- * rate and median duration: one query for all of them, ranked per pipeline
- * along runs_pipeline_created_idx.
+ * rate and median duration: one query for all of them, `count` steps back
+ * along runs_pipeline_created_idx per pipeline (a lateral join), however long
+ * their histories.
  */
 export async function pipelinesHealth(conn: Conn, pipelineIds: string[], count = 20): Promise<Map<string, PipelineHealth>> {
   if (!pipelineIds.length) return new Map();
-  const ranked = conn
+  const latest = conn
     .select({
       id: runs.id,
-      pipelineId: runs.pipelineId,
       number: runs.number,
       status: runs.status,
       startedAt: runs.startedAt,
       finishedAt: runs.finishedAt,
-      rank: sql<number>`row_number() over (partition by ${runs.pipelineId} order by ${runs.createdAt} desc, ${runs.id} desc)`.as('rank'),
+      createdAt: runs.createdAt,
     })
     .from(runs)
-    .where(inArray(runs.pipelineId, pipelineIds))
-    .as('ranked');
-  const rows = await conn.select().from(ranked).where(sql`${ranked.rank} <= ${count}`).orderBy(asc(ranked.rank));
+    .where(eq(runs.pipelineId, pipelines.id))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(count)
+    .as('latest');
+  const rows = await conn
+    .select({
+      pipelineId: pipelines.id,
+      id: latest.id,
+      number: latest.number,
+      status: latest.status,
+      startedAt: latest.startedAt,
+      finishedAt: latest.finishedAt,
+    })
+    .from(pipelines)
+    .innerJoinLateral(latest, sql`true`)
+    .where(inArray(pipelines.id, pipelineIds))
+    .orderBy(pipelines.id, desc(latest.createdAt), desc(latest.id));
   return new Map(
     pipelineIds.map((id) => {
       const recent = rows
@@ -327,29 +380,29 @@ export async function listRunAttempts(conn: Conn, runId: string) {
 }
 
 /**
- * Median duration of each step's successful attempts in this pipeline (its
- * last 50): what a running step's progress bar measures against.
+ * Median duration of each step's successful attempts in the pipeline's last
+ * 50 runs (whatever their status): what a running step's progress bar
+ * measures against. Bounded by runs, found along runs_pipeline_created_idx,
+ * so the run page costs the same on a pipeline with a long history.
  */
 export async function stepMedianDurations(conn: Conn, pipelineId: string): Promise<Map<string, number>> {
-  const recent = conn
-    .select({
-      key: workItems.key,
-      seconds: sql<number>`extract(epoch from ${attempts.finishedAt} - ${attempts.startedAt})`.as('seconds'),
-      rank: sql<number>`row_number() over (partition by ${workItems.key} order by ${attempts.finishedAt} desc)`.as('rank'),
-    })
-    .from(attempts)
-    .innerJoin(workItems, eq(workItems.id, attempts.workItemId))
-    .innerJoin(runs, eq(runs.id, attempts.runId))
-    .where(and(eq(runs.pipelineId, pipelineId), eq(attempts.status, 'succeeded')))
-    .as('recent');
+  const recentRuns = conn
+    .select({ id: runs.id })
+    .from(runs)
+    .where(eq(runs.pipelineId, pipelineId))
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(50)
+    .as('recent_runs');
   const rows = await conn
     .select({
-      key: recent.key,
-      median: sql<number>`percentile_cont(0.5) within group (order by ${recent.seconds})`,
+      key: workItems.key,
+      median: sql<number>`percentile_cont(0.5) within group (order by extract(epoch from ${attempts.finishedAt} - ${attempts.startedAt}))`,
     })
-    .from(recent)
-    .where(sql`${recent.rank} <= 50`)
-    .groupBy(recent.key);
+    .from(recentRuns)
+    .innerJoin(attempts, eq(attempts.runId, recentRuns.id))
+    .innerJoin(workItems, eq(workItems.id, attempts.workItemId))
+    .where(eq(attempts.status, 'succeeded'))
+    .groupBy(workItems.key);
   return new Map(rows.map((r) => [r.key, Number(r.median) * 1000]));
 }
 
