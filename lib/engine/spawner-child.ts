@@ -25,6 +25,8 @@
  */
 export const SPAWNER_CHILD_SOURCE = `
 'use strict';
+// What ps shows instead of this whole source.
+process.title = 'reprise step spawner';
 const { spawn } = require('node:child_process');
 const { StringDecoder } = require('node:string_decoder');
 
