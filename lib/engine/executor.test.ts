@@ -210,6 +210,13 @@ describe.each([
     }
   });
 
+  it('starts a step whose input holds a NUL byte: ␀ in its variable, the exact value in REPRISE_INPUTS', async () => {
+    const log = capture();
+    const result = await runStep(step(sh('printf "%s|" "$REPRISE_INPUT_TEXT"; cat "$REPRISE_INPUTS"'), { inputs: { text: 'a\0b' }, onLog: log.onLog })).done;
+    expect(result.status).toBe('succeeded');
+    expect(log.text('stdout')).toBe('a␀b|{"text":"a\\u0000b"}');
+  });
+
   it('reports a command that cannot start', async () => {
     const result = await runStep(step(['reprise-no-such-command'])).done;
     expect(result.status).toBe('failed');

@@ -70,7 +70,7 @@ export function runStep(step: StepProcess): RunningStep {
     try {
       await fs.writeFile(inputsFile, JSON.stringify(step.inputs));
       // A cancel that came while the folder was made: the step never starts.
-      if (stop) return stop;
+      if (stop) return safeResult(stop);
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         HOME: process.env.HOME ?? os.homedir(),
@@ -282,12 +282,16 @@ const outputsError = (message: string): AttemptResult => ({
   error: { message, exit_code: 0, classification: 'outputs' },
 });
 
-/** REPRISE_INPUT_<NAME> for each top-level input: strings as-is, the rest as JSON. */
+/**
+ * REPRISE_INPUT_<NAME> for each top-level input: strings as-is, the rest as
+ * JSON. An environment variable cannot hold a NUL byte (the spawn would
+ * fail), so there it reads ␀; REPRISE_INPUTS keeps the exact value.
+ */
 export function inputVariables(inputs: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(inputs).map(([name, value]) => [
       `REPRISE_INPUT_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
-      typeof value === 'string' ? value : JSON.stringify(value),
+      typeof value === 'string' ? safeText(value) : JSON.stringify(value),
     ]),
   );
 }
