@@ -1,12 +1,15 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AttemptError, LogStream } from '@/db/schema';
+import { safeJson, safeText } from '../safe-text';
 import type { AttemptResult } from './finish-attempt';
+import { startStepChild, type OutputStream, type StepChild, type StepExit } from './spawner';
 
 export const MAX_OUTPUTS_BYTES = 1024 * 1024;
-const KILL_GRACE_MS = 3000;
+export const DEFAULT_LOG_CAP_BYTES = 16 * 1024 * 1024;
+/** How much of the end of stderr the error message may quote from. */
+const STDERR_TAIL_CHARS = 2000;
 
 export interface StepProcess {
   argv: string[];
@@ -17,7 +20,22 @@ export interface StepProcess {
   runId: string;
   stepKey: string;
   timeoutMs: number | null;
-  onLog: (stream: LogStream, text: string) => void;
+  /**
+   * Receives the step's output, made safe for PostgreSQL, in order. While a
+   * returned promise is pending the step's output is not read (the step
+   * blocks on a full pipe), so a slow store bounds memory instead of
+   * buffering. A rejection is the consumer's to report: here it only ends
+   * the wait.
+   */
+  onLog: (stream: LogStream, text: string) => void | Promise<unknown>;
+  /**
+   * Output bytes (stdout and stderr together, UTF-8) passed to onLog; the rest
+   * is counted and a last `system` line says how much was cut. Default:
+   * REPRISE_LOG_CAP_BYTES, else 16 MiB.
+   */
+  logCapBytes?: number;
+  /** Start the process through the small spawner process (default: unless REPRISE_SPAWNER=off). */
+  viaSpawner?: boolean;
 }
 
 export interface RunningStep {
@@ -26,45 +44,33 @@ export interface RunningStep {
   done: Promise<AttemptResult>;
 }
 
+type StopReason = { status: 'cancelled' | 'failed'; error: AttemptError };
+
 /**
  * Runs one step as a child process in its own process group, with exactly the
  * environment DESIGN §5 names — never the app's own (database URL, secrets).
  * argv goes to the OS as-is: no shell is involved unless the step itself runs one.
+ * Whatever the step prints or writes, the result and every log text are safe
+ * to store (no NUL, no lone surrogate) and the log stays within its cap.
  */
 export function runStep(step: StepProcess): RunningStep {
   // Set by a timeout or a cancel before the process is killed: it names the outcome.
-  const stop: { reason: { status: 'cancelled' | 'failed'; error: AttemptError } | null } = { reason: null };
-  let child: ReturnType<typeof spawn> | null = null;
-  let killTimer: NodeJS.Timeout | null = null;
-
-  const killGroup = () => {
-    if (!child?.pid) return;
-    const pid = child.pid;
-    const signal = (sig: NodeJS.Signals) => {
-      try {
-        process.kill(-pid, sig);
-      } catch {
-        // the group is already gone
-      }
-    };
-    signal('SIGTERM');
-    killTimer = setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS);
-  };
-
-  // The last lines of stderr go into the error message: what an operator
-  // reads first is usually the reason the step gave for failing.
-  let stderrTail = '';
-  const onLog = (stream: LogStream, text: string) => {
-    if (stream === 'stderr') stderrTail = (stderrTail + text).slice(-2000);
-    step.onLog(stream, text);
-  };
+  let stop: StopReason | null = null;
+  let child: StepChild | null = null;
+  const log = new StepLog(step.onLog, step.logCapBytes ?? logCapFromEnv(), {
+    pause: () => child?.pause(),
+    resume: () => child?.resume(),
+    discard: () => child?.discard(STDERR_TAIL_CHARS),
+  });
 
   const done = (async (): Promise<AttemptResult> => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reprise-step-'));
     const inputsFile = path.join(dir, 'inputs.json');
     const outputsFile = path.join(dir, 'outputs.json');
-    await fs.writeFile(inputsFile, JSON.stringify(step.inputs));
     try {
+      await fs.writeFile(inputsFile, JSON.stringify(step.inputs));
+      // A cancel that came while the folder was made: the step never starts.
+      if (stop) return safeResult(stop);
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         HOME: process.env.HOME ?? os.homedir(),
@@ -76,73 +82,174 @@ export function runStep(step: StepProcess): RunningStep {
         REPRISE_RUN_ID: step.runId,
         REPRISE_STEP: step.stepKey,
       };
-      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>(
-        (resolve) => {
-          try {
-            child = spawn(step.argv[0], step.argv.slice(1), {
-              cwd: step.cwd,
-              env: env as NodeJS.ProcessEnv,
-              // Its own process group, so a timeout or cancel reaches every
-              // process the step started, not only the first.
-              detached: true,
-              stdio: ['ignore', 'pipe', 'pipe'],
-            });
-          } catch (error) {
-            resolve({ code: null, signal: null, spawnError: error as Error });
-            return;
-          }
-          const proc = child;
-          proc.stdout!.setEncoding('utf8').on('data', (text: string) => onLog('stdout', text));
-          proc.stderr!.setEncoding('utf8').on('data', (text: string) => onLog('stderr', text));
-          proc.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
-          proc.once('close', (code, signal) => resolve({ code, signal }));
-        },
-      );
-      if (killTimer) clearTimeout(killTimer);
-      if (exit.spawnError) {
-        return {
-          status: 'failed',
-          error: { message: `Could not start ${JSON.stringify(step.argv[0])}: ${exit.spawnError.message}`, exit_code: null, classification: 'spawn' },
-        };
-      }
-      if (stop.reason) return { status: stop.reason.status, error: stop.reason.error };
-      if (exit.code !== 0) {
-        return {
-          status: 'failed',
-          error: {
-            message:
-              (exit.signal ? `Step was killed by ${exit.signal}` : `Step exited with code ${exit.code}`) +
-              lastLine(stderrTail),
-            exit_code: exit.code,
-            classification: 'exit_code',
-          },
-        };
-      }
-      return await readOutputs(outputsFile);
+      child = startStepChild({ argv: step.argv, cwd: step.cwd, env, onText: (stream, text) => log.write(stream, text) }, step.viaSpawner);
+      const exit = await child.exited;
+      await log.end(exit);
+      return safeResult(await resultOf(exit, stop, log.stderrTail, step.argv[0], outputsFile));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
   })();
 
+  const kill = (reason: StopReason) => {
+    if (stop) return;
+    stop = reason;
+    child?.kill();
+  };
   const timeout = step.timeoutMs
-    ? setTimeout(() => {
-        stop.reason = {
-          status: 'failed',
-          error: { message: `Step timed out after ${formatMs(step.timeoutMs!)}`, exit_code: null, classification: 'timeout' },
-        };
-        killGroup();
-      }, step.timeoutMs)
+    ? setTimeout(
+        () =>
+          kill({
+            status: 'failed',
+            error: { message: `Step timed out after ${formatMs(step.timeoutMs!)}`, exit_code: null, classification: 'timeout' },
+          }),
+        step.timeoutMs,
+      )
     : null;
   done.finally(() => timeout && clearTimeout(timeout)).catch(() => {});
 
   return {
     done,
     cancel(reason) {
-      if (stop.reason) return;
-      stop.reason = { status: 'cancelled', error: { message: reason, exit_code: null, classification: 'cancelled' } };
-      killGroup();
+      kill({ status: 'cancelled', error: { message: reason, exit_code: null, classification: 'cancelled' } });
     },
   };
+}
+
+async function resultOf(exit: StepExit, stop: StopReason | null, stderrTail: string, command: string, outputsFile: string): Promise<AttemptResult> {
+  if (exit.spawnError) {
+    return {
+      status: 'failed',
+      error: { message: `Could not start ${JSON.stringify(command)}: ${exit.spawnError}`, exit_code: null, classification: 'spawn' },
+    };
+  }
+  if (stop) return stop;
+  // The step may have done its work or not: like a worker that stopped
+  // renewing its lease, so a retry policy may run it again.
+  if (exit.spawnerLost) return { status: 'lost', error: { message: exit.spawnerLost, exit_code: null, classification: 'lost' } };
+  if (exit.code !== 0) {
+    return {
+      status: 'failed',
+      error: {
+        message: (exit.signal ? `Step was killed by ${exit.signal}` : `Step exited with code ${exit.code}`) + lastLine(stderrTail),
+        exit_code: exit.code,
+        classification: 'exit_code',
+      },
+    };
+  }
+  return readOutputs(outputsFile);
+}
+
+function safeResult(result: AttemptResult): AttemptResult {
+  return {
+    ...result,
+    ...(result.outputs && { outputs: safeJson(result.outputs) }),
+    ...(result.error && { error: { ...result.error, message: safeText(result.error.message) } }),
+  };
+}
+
+export function logCapFromEnv() {
+  const value = Number(process.env.REPRISE_LOG_CAP_BYTES);
+  return Number.isFinite(value) && value >= 0 && process.env.REPRISE_LOG_CAP_BYTES ? Math.floor(value) : DEFAULT_LOG_CAP_BYTES;
+}
+
+/**
+ * A step's output on its way to onLog: made safe, cut at the cap (the rest
+ * only counted), the process paused while the consumer has a store pending.
+ */
+class StepLog {
+  stderrTail = '';
+  private stored = 0;
+  private skipped = 0;
+  private capped = false;
+  private pending = 0;
+  private paused = false;
+  private settled: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly onLog: StepProcess['onLog'],
+    private readonly capBytes: number,
+    private readonly flow: { pause(): void; resume(): void; discard(): void },
+  ) {}
+
+  write(stream: OutputStream, text: string) {
+    // Kept past the cap: the error message quotes the step's last words.
+    if (stream === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+    if (this.capped) {
+      this.skipped += Buffer.byteLength(text, 'utf8');
+      return;
+    }
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.stored + bytes <= this.capBytes) {
+      this.stored += bytes;
+      this.deliver(stream, text);
+      return;
+    }
+    const head = utf8Prefix(text, this.capBytes - this.stored);
+    this.skipped += bytes - Buffer.byteLength(head, 'utf8');
+    this.stored = this.capBytes;
+    this.capped = true;
+    this.flow.discard();
+    this.updateFlow();
+    if (head) this.deliver(stream, head);
+  }
+
+  /** Says where the log was cut, and waits until the consumer has everything. */
+  async end(exit: StepExit) {
+    this.skipped += exit.skippedBytes;
+    if (exit.stderrTail) this.stderrTail = (this.stderrTail + exit.stderrTail).slice(-STDERR_TAIL_CHARS);
+    if (this.skipped > 0) {
+      this.deliver('system', `[reprise] log cut at ${formatBytes(this.capBytes)}: ${this.skipped.toLocaleString('en-US')} more bytes were not stored\n`);
+    }
+    await this.settled;
+  }
+
+  private deliver(stream: LogStream, text: string) {
+    let returned: unknown;
+    try {
+      returned = this.onLog(stream, safeText(text));
+    } catch {
+      // The consumer's failure is its own to report; the step runs on.
+      return;
+    }
+    if (!isThenable(returned)) return;
+    this.pending++;
+    this.updateFlow();
+    const settle = () => {
+      this.pending--;
+      this.updateFlow();
+    };
+    const stored = Promise.resolve(returned).then(settle, settle);
+    this.settled = this.settled.then(() => stored);
+  }
+
+  private updateFlow() {
+    // Past the cap nothing is stored, so nothing is worth waiting for.
+    const pause = this.pending > 0 && !this.capped;
+    if (pause === this.paused) return;
+    this.paused = pause;
+    if (pause) this.flow.pause();
+    else this.flow.resume();
+  }
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+
+/** The longest start of `text` within `maxBytes` UTF-8 bytes that does not split a character. */
+function utf8Prefix(text: string, maxBytes: number) {
+  if (maxBytes <= 0) return '';
+  const bytes = Buffer.from(text, 'utf8');
+  let end = Math.min(maxBytes, bytes.length);
+  while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+function formatBytes(n: number) {
+  const MiB = 1024 * 1024;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n.toLocaleString('en-US')} bytes`;
 }
 
 async function readOutputs(file: string): Promise<AttemptResult> {
@@ -175,12 +282,16 @@ const outputsError = (message: string): AttemptResult => ({
   error: { message, exit_code: 0, classification: 'outputs' },
 });
 
-/** REPRISE_INPUT_<NAME> for each top-level input: strings as-is, the rest as JSON. */
+/**
+ * REPRISE_INPUT_<NAME> for each top-level input: strings as-is, the rest as
+ * JSON. An environment variable cannot hold a NUL byte (the spawn would
+ * fail), so there it reads ␀; REPRISE_INPUTS keeps the exact value.
+ */
 export function inputVariables(inputs: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(inputs).map(([name, value]) => [
       `REPRISE_INPUT_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
-      typeof value === 'string' ? value : JSON.stringify(value),
+      typeof value === 'string' ? safeText(value) : JSON.stringify(value),
     ]),
   );
 }
