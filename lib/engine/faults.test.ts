@@ -13,6 +13,18 @@ steps:
   - key: work
     run: ${countingStep('work', 'echo starting; sleep 0.5; echo more output;')}
 `,
+  // Single-quoted YAML: the shell sees exactly these bytes (printf turns \000 into NUL, \\u into \u).
+  'binary.yaml': String.raw`
+name: binary
+project: test
+steps:
+  - key: nul
+    run: ["sh", "-c", 'printf ''a\000b\n''; printf ''\377\376 not utf-8\n'' >&2; printf ''{"k\\u0000ey":"x\\u0000y","s":"\\ud800"}'' > $REPRISE_OUTPUTS']
+  - key: after
+    needs: [nul]
+    inputs: { got: "$` + '{{ steps.nul.outputs.s }}' + String.raw`" }
+    run: ["sh", "-c", 'head -c 3000000 /dev/zero | tr ''\0'' x; echo']
+`,
   'slow.yaml': `
 name: slow
 project: test
@@ -67,6 +79,32 @@ describe('a worker survives failed writes', () => {
     // And it goes on working.
     const next = await triggerRun(f.db, f.actor, { pipelineId: await f.pipelineId('steady') });
     expect((await f.waitForRun(next.id, undefined, 60_000)).status).toBe('succeeded');
+  }, 120_000);
+
+  it('NUL bytes, invalid UTF-8 and lone surrogates are stored made visible; a log past the cap is cut and says so', async () => {
+    process.env.REPRISE_LOG_CAP_BYTES = String(1024 * 1024);
+    let runId: string;
+    try {
+      const run = await triggerRun(f.db, f.actor, { pipelineId: await f.pipelineId('binary') });
+      expect((await f.waitForRun(run.id, undefined, 60_000)).status).toBe('succeeded');
+      runId = run.id;
+    } finally {
+      delete process.env.REPRISE_LOG_CAP_BYTES;
+    }
+    const logOf = async (key: string, runId: string) => {
+      const [attempt] = await f.db.select().from(attempts).where(eq(attempts.workItemId, (await f.item(runId, key)).id));
+      const chunks = await f.db.select().from(logChunks).where(eq(logChunks.attemptId, attempt.id));
+      return { attempt, text: chunks.sort((a, b) => a.seq - b.seq).map((c) => c.text).join('') };
+    };
+    const nul = await logOf('nul', runId);
+    expect(nul.text).toContain('a\u2400b');
+    expect(nul.text).toContain('\ufffd');
+    expect(nul.attempt.outputs).toEqual({ 'k\u2400ey': 'x\u2400y', s: '\ufffd' });
+    const after = await logOf('after', runId);
+    expect(after.attempt.inputs).toEqual({ got: '\ufffd' });
+    expect(after.text.length).toBeLessThan(1024 * 1024 + 500);
+    // 3,000,000 x and a newline, of which 1 MiB is kept.
+    expect(after.text).toMatch(/log cut at 1 MiB: 1,951,425 more bytes were not stored/);
   }, 120_000);
 
   it.runIf(!!process.env.DATABASE_URL)(

@@ -10,6 +10,7 @@ import { followAttempt } from '../deployments/record';
 import { advanceRun } from './advance';
 import { loadRunGraph, lockRun, type RunRow } from './load';
 import { isFinishedRun } from './state';
+import { reasonOf } from './reason';
 import { RunChanges } from './transitions';
 import { CANCEL_CHANNEL } from '../engine/channels';
 
@@ -71,7 +72,7 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
         payload: { run_id: run.id, attempt_ids: touched.filter((a) => a.status === 'running').map((a) => a.id) },
       });
     }
-    await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: run.id, reason: options.reason ?? null });
+    await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: run.id, reason: reasonOf(options.reason) });
     return advanceRun(changes, graph);
   });
 }

@@ -7,6 +7,8 @@ import { assertCan, type Action } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import { transact } from '../events';
+import { reasonOf } from './reason';
+import { safeJson } from '../safe-text';
 import { descendants } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
 import { advanceRun } from './advance';
@@ -81,7 +83,7 @@ export async function retryItem(
           : `Step "${item.key}" is ${item.status}; only failed or cancelled steps can be retried.`,
       );
     }
-    const reason = options.reason?.trim() || null;
+    const reason = reasonOf(options.reason);
     if (graph.run.status !== 'running') ctx.changes.startNewRunAttempt();
     const attempt = await ctx.changes.queueAttempt(item, {
       kind: 'retry',
@@ -138,17 +140,18 @@ export async function replayItem(
       throw new DomainError('wrong_state', `Step "${item.key}" never ran (${item.status}); retry the run instead.`);
     }
     const step = graph.steps.get(item.key)!;
-    const inputs = options.inputs ?? previous.inputs;
+    // PostgreSQL refuses NUL and lone surrogates in jsonb: an operator's text is stored with them made visible.
+    const inputs = options.inputs ? safeJson(options.inputs) : previous.inputs;
     const problems = validateAgainstSchema(step.inputSchema, inputs);
     if (problems.length) {
       throw new DomainError('invalid_inputs', `The inputs do not match the inputSchema of "${item.key}".`, problems);
     }
-    const reason = options.reason?.trim() || null;
+    const reason = reasonOf(options.reason);
     ctx.changes.startNewRunAttempt();
     const attempt = await ctx.changes.queueAttempt(item, {
       kind: 'replay',
       inputs,
-      inputOverrides: options.inputs ?? null,
+      inputOverrides: options.inputs ? inputs : null,
       inputDiff: diffInputs(previous.inputs, inputs),
       triggeredBy: actor.userId,
       reason,

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit';
 import { assertCan } from '../auth/permissions';
 import { DomainError } from '../errors';
 import { transact } from '../events';
+import { reasonOf } from './reason';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRun, type RunRow } from './load';
@@ -42,7 +43,7 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
     }
     const graph = await loadRunGraph(tx, run, { lock: true });
     const changes = new RunChanges(tx, sink, run);
-    const reason = options.reason?.trim() || null;
+    const reason = reasonOf(options.reason);
     changes.startNewRunAttempt();
 
     const retry: Parameters<RunChanges['queueAttempts']>[0] = [];

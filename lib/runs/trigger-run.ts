@@ -7,6 +7,7 @@ import { assertCan } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import { transact } from '../events';
+import { safeJson } from '../safe-text';
 import { validateAgainstSchema } from '../validation';
 import { concurrencyOf } from '../engine/concurrency';
 import { dependentsByStep, pipelineVersion } from '../pipelines/version-cache';
@@ -34,7 +35,7 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
     const version = await pipelineVersion(tx, pipeline.currentVersionId);
     const { definition } = version;
 
-    const params = withDefaults(definition.params, input.params ?? {});
+    const params = safeJson(withDefaults(definition.params, input.params ?? {}));
     const problems = validateAgainstSchema(definition.params, params);
     if (problems.length) throw new DomainError('invalid_inputs', 'The run parameters are invalid.', problems);
 
