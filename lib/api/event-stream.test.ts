@@ -1,10 +1,13 @@
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '@/db/schema';
 import { GET as eventsRoute } from '@/app/api/events/route';
+import { STREAM_BUFFER_BYTES } from './event-stream';
 import { REPLAY_LIMIT } from '../event-hub';
 import { transact } from '../events';
 import { apiClient } from '../testing/api-client';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
+import { collectFrames, type Frame } from '../testing/sse-frames';
 import { waitFor } from '../testing/test-db';
 import { triggerRun } from '../runs/trigger-run';
 
@@ -19,12 +22,6 @@ steps:
     run: ${countingStep('b')}
 `;
 
-interface Frame {
-  id: number;
-  event: string;
-  data: { type: string; run_id: string | null; data: Record<string, unknown> };
-}
-
 /** Opens /api/events like a browser's EventSource would and collects the frames. */
 function openStream(token: string, query: string, lastEventId?: number) {
   const abort = new AbortController();
@@ -32,35 +29,16 @@ function openStream(token: string, query: string, lastEventId?: number) {
   const named: string[] = [];
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
-  const ready = eventsRoute(new Request(`http://reprise.test/api/events${query}`, { headers, signal: abort.signal })).then(
-    async (response) => {
+  // Held until close: undici's Request forwards the abort only while the Request itself is alive.
+  const request = new Request(`http://reprise.test/api/events${query}`, { headers, signal: abort.signal });
+  const ready = eventsRoute(request).then(
+    (response) => {
       expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
       expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      void (async () => {
-        for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-          if (done) return;
-          buffer += value;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const fields = Object.fromEntries(
-              block
-                .split('\n')
-                .filter((l) => !l.startsWith(':'))
-                .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
-            );
-            if (fields.event) named.push(fields.event);
-            if (fields.id) frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) });
-          }
-        }
-      })();
+      return collectFrames(response.body!, { frames, named });
     },
   );
-  return { frames, named, ready, close: () => abort.abort() };
+  return { frames, named, ready, request, close: () => abort.abort() };
 }
 
 describe('GET /api/events', () => {
@@ -76,6 +54,12 @@ describe('GET /api/events', () => {
     await f.close();
   });
 
+  /** The given events sorted the way every stream must send them. */
+  async function streamOrder(ids: number[]) {
+    const rows = await f.db.select({ id: events.id, xid: events.xid }).from(events).where(inArray(events.id, ids));
+    return rows.sort((a, b) => (a.xid === b.xid ? a.id - b.id : a.xid < b.xid ? -1 : 1)).map((r) => r.id);
+  }
+
   it('401 without identity', async () => {
     const res = await eventsRoute(new Request('http://reprise.test/api/events'));
     expect(res.status).toBe(401);
@@ -90,7 +74,8 @@ describe('GET /api/events', () => {
       live.frames.some((fr) => fr.event === 'run.status_changed' && fr.data.data.status === 'succeeded' && fr.data.run_id === run.id);
     await waitFor('the run to finish on the stream', async () => finished());
     const ids = live.frames.map((fr) => fr.id);
-    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    // Stream order is (xid, id): the order in which events became safe to read.
+    expect(ids).toEqual(await streamOrder(ids));
     expect(new Set(ids).size).toBe(ids.length);
     const types = live.frames.filter((fr) => fr.data.run_id === run.id).map((fr) => fr.event);
     for (const t of ['run.created', 'attempt.created', 'attempt.started', 'log.appended', 'attempt.finished', 'item.status_changed']) {
@@ -99,10 +84,14 @@ describe('GET /api/events', () => {
     live.close();
 
     // Resume from the middle: exactly the events after that id, in order.
-    const middle = ids[Math.floor(ids.length / 2)];
+    const half = Math.floor(ids.length / 2);
+    const middle = ids[half];
     const resumed = openStream(api.token, `?run=${run.id}`, middle);
     await resumed.ready;
-    const expected = live.frames.filter((fr) => fr.id > middle && fr.data.run_id === run.id).map((fr) => fr.id);
+    const expected = live.frames
+      .slice(half + 1)
+      .filter((fr) => fr.data.run_id === run.id)
+      .map((fr) => fr.id);
     await waitFor('the replay', async () => resumed.frames.length >= expected.length);
     expect(resumed.frames.map((fr) => fr.id)).toEqual(expected);
 
@@ -128,5 +117,58 @@ describe('GET /api/events', () => {
     await stream.ready;
     await waitFor('reset', async () => stream.named.includes('reset'));
     stream.close();
+  });
+
+  it('many clients receive the same events in the same order', async () => {
+    const clients = Array.from({ length: 25 }, () => openStream(api.token, ''));
+    await Promise.all(clients.map((c) => c.ready));
+    const marker = `fanout-${Date.now()}`;
+    // Concurrent writers, so commits land in an order of their own.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 10; i++) {
+            await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker, w, i } }));
+          }
+        })(),
+      ),
+    );
+    const ours = (c: (typeof clients)[number]) => c.frames.filter((fr) => fr.data.data.marker === marker).map((fr) => fr.id);
+    await waitFor('every client to receive all 200 events', async () => clients.every((c) => ours(c).length >= 200));
+    const first = ours(clients[0]);
+    expect(new Set(first).size).toBe(200);
+    expect(first).toEqual(await streamOrder(first));
+    for (const c of clients) expect(ours(c)).toEqual(first);
+    clients.forEach((c) => c.close());
+    await waitFor('the hub to let go of the clients', async () => api.runtime.hub.clientCount === 0);
+  });
+
+  it('drops a client that stops reading once its buffer passes the bound, with a final reset', async () => {
+    const hub = api.runtime.hub;
+    const before = hub.clientCount;
+    const response = await eventsRoute(
+      new Request('http://reprise.test/api/events', { headers: { authorization: `Bearer ${api.token}` } }),
+    );
+    expect(hub.clientCount).toBe(before + 1);
+    // Nobody reads the body while about 2 MiB of events go by.
+    const blob = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 2 * (STREAM_BUFFER_BYTES / blob.length); i++) {
+      await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { blob, i } }));
+      if (hub.clientCount === before) break;
+    }
+    await waitFor('the hub to drop the client', async () => hub.clientCount === before);
+    let queued = 0;
+    const named: string[] = [];
+    const text = new TextDecoder();
+    let tail = '';
+    for await (const chunk of response.body!) {
+      queued += chunk.byteLength;
+      tail = (tail + text.decode(chunk)).slice(-4096);
+    }
+    for (const m of tail.matchAll(/^event: (.*)$/gm)) named.push(m[1]);
+    expect(named[named.length - 1]).toBe('reset');
+    // Bounded: the bound plus at most one batch of these events and the reset.
+    expect(queued).toBeGreaterThan(STREAM_BUFFER_BYTES);
+    expect(queued).toBeLessThan(STREAM_BUFFER_BYTES + 4 * blob.length);
   });
 });
