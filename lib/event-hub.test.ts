@@ -21,16 +21,19 @@ function openStream(hub: EventHub, actor: Actor, lastEventId: number | null) {
   return { ...collectFrames(body), close: () => abort.abort() };
 }
 
-describe('EventHub', () => {
+// Events wait for every older transaction on the server to end, other
+// databases' too: on a shared test server that can take a while.
+describe('EventHub', { timeout: 180_000 }, () => {
   let database: TestDatabase;
   let actor: Actor;
   let hub: EventHub;
+  // A fresh database and its migrations take long on a busy machine.
   beforeAll(async () => {
     database = await createTestDatabase();
     actor = await createTestUser(database);
     hub = new EventHub(database);
     await hub.start();
-  });
+  }, 180_000);
   afterAll(async () => {
     await hub.stop();
     await database.drop();
@@ -100,12 +103,17 @@ describe('EventHub', () => {
 
   it('a resume from an event that no longer exists is told to refetch, then stays live', async () => {
     const [gone] = await transact(database.db, async (tx) =>
-      tx.insert(events).values({ type: 'log.appended', payload: { marker: 'gone' } }).returning(),
+      tx
+        .insert(events)
+        .values({ type: 'log.appended', payload: { marker: 'gone' } })
+        .returning(),
     );
     await database.db.delete(events).where(eq(events.id, gone.id));
     const stream = openStream(hub, actor, gone.id);
     await waitFor('reset', async () => stream.named.includes('reset'));
-    await transact(database.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker: 'after-reset' } }));
+    await transact(database.db, async (_tx, sink) =>
+      sink.emit({ type: 'log.appended', payload: { marker: 'after-reset' } }),
+    );
     await waitFor('the next event', async () => stream.frames.some((fr) => fr.data.data.marker === 'after-reset'));
     stream.close();
   });

@@ -38,7 +38,8 @@ export const matches = (filter: EventFilter, e: EventRow) =>
 const encoder = new TextEncoder();
 
 /** An event's server-sent-event frame; the `id:` line is the event's id, what a client resumes from. */
-const encodeFrame = (e: EventRow) => encoder.encode(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWire(e))}\n\n`);
+const encodeFrame = (e: EventRow) =>
+  encoder.encode(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWire(e))}\n\n`);
 
 /**
  * A position in the stream. Streams go in (xid, id) order: the order in which
@@ -78,9 +79,11 @@ type Listener = (batch: HubBatch) => void;
 const PAGE = 500;
 // While events above the horizon wait for an older transaction to end, the
 // hub looks again soon. A late commit sends its own NOTIFY; these reads cover a
-// horizon held back by a transaction that writes no events.
+// horizon held back by a transaction that writes no events, or runs in another
+// database of the same server (the horizon is server-wide, NOTIFY is not).
+// One indexed read per tick, only while something waits.
 const PENDING_FIRST_MS = 20;
-const PENDING_MAX_MS = 250;
+const PENDING_MAX_MS = 100;
 const RETRY_AFTER_ERROR_MS = 1000;
 
 /**
@@ -213,7 +216,10 @@ export class EventHub {
    * is gone (deleted by retention, or never existed) and the client must refetch.
    */
   async resumeCursor(id: number): Promise<EventCursor | null> {
-    const [row] = await this.database.db.select({ xid: events.xid, id: events.id }).from(events).where(eq(events.id, id));
+    const [row] = await this.database.db
+      .select({ xid: events.xid, id: events.id })
+      .from(events)
+      .where(eq(events.id, id));
     return row ?? null;
   }
 

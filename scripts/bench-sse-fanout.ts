@@ -32,7 +32,8 @@ const WRITER_CONNECTIONS = 4;
 // the benchmark does not drown what is measured.
 const SAMPLE_EVERY = 20;
 const url = process.env.DATABASE_URL;
-if (!url) throw new Error('Set DATABASE_URL to a PostgreSQL server: the benchmark creates and drops its own database there.');
+if (!url)
+  throw new Error('Set DATABASE_URL to a PostgreSQL server: the benchmark creates and drops its own database there.');
 
 const actor: Actor = { userId: randomUUID(), email: 'bench@example.test', name: 'Bench', role: 'admin' };
 

@@ -25,6 +25,9 @@ const MAX_STREAM_MS = Number(process.env.REPRISE_SSE_MAX_MS || 15 * 60_000);
 export const STREAM_BUFFER_BYTES = 1024 * 1024;
 const encoder = new TextEncoder();
 
+/** Whether `bytes` would take a client's queue past the bound; an empty queue takes any one batch. */
+const wouldPassBound = (room: number, bytes: Uint8Array) => room < bytes.byteLength && room < STREAM_BUFFER_BYTES;
+
 const resetFrame = (reason: string) => encoder.encode(`event: reset\ndata: ${JSON.stringify({ reason })}\n\n`);
 
 /**
@@ -36,7 +39,13 @@ const resetFrame = (reason: string) => encoder.encode(`event: reset\ndata: ${JSO
  * The hub encodes each event once; a client enqueues the shared bytes of the
  * events it may see, one enqueue per batch.
  */
-export function eventStream(hub: EventHub, actor: Actor, filter: EventFilter, lastEventId: number | null, signal: AbortSignal) {
+export function eventStream(
+  hub: EventHub,
+  actor: Actor,
+  filter: EventFilter,
+  lastEventId: number | null,
+  signal: AbortSignal,
+) {
   let cleanup = () => {};
   return new ReadableStream<Uint8Array>(
     {
@@ -49,17 +58,18 @@ export function eventStream(hub: EventHub, actor: Actor, filter: EventFilter, la
         const enqueue = (bytes: Uint8Array) => {
           if (closed) return;
           try {
-            controller.enqueue(bytes);
+            if (wouldPassBound(controller.desiredSize ?? 0, bytes)) {
+              controller.enqueue(resetFrame('the client read too slowly; reconnect or refetch'));
+              cleanup();
+            } else {
+              controller.enqueue(bytes);
+            }
           } catch {
-            cleanup();
-            return;
-          }
-          if ((controller.desiredSize ?? 0) < 0) {
-            controller.enqueue(resetFrame('the client read too slowly; reconnect or refetch'));
             cleanup();
           }
         };
-        const visible = (e: EventRow) => matches(filter, e) && can(actor, 'run.read', { projectId: e.projectId ?? undefined });
+        const visible = (e: EventRow) =>
+          matches(filter, e) && can(actor, 'run.read', { projectId: e.projectId ?? undefined });
         const sendBatch = (batch: HubBatch) => {
           const parts: Uint8Array[] = [];
           for (const { row, bytes } of batch.events) {

@@ -8,7 +8,10 @@ export interface Frame {
  * Reads a server-sent event stream the way a browser's EventSource would,
  * collecting the frames that carry an id and the names of all events.
  */
-export function collectFrames(body: NonNullable<Response['body']>, into: { frames: Frame[]; named: string[] } = { frames: [], named: [] }) {
+export function collectFrames(
+  body: NonNullable<Response['body']>,
+  into: { frames: Frame[]; named: string[] } = { frames: [], named: [] },
+) {
   const { frames, named } = into;
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   const done = (async () => {
