@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -330,17 +331,38 @@ export const deployments = pgTable(
 
 // ---------------------------------------------------------------- history
 
+/**
+ * A transaction id (xid8): 64 bits, so it reaches TypeScript as a bigint.
+ * drizzle has no built-in type for it.
+ */
+const xid8 = customType<{ data: bigint; driverData: string }>({
+  dataType: () => 'xid8',
+  toDriver: (value) => value.toString(),
+  fromDriver: (value) => BigInt(value),
+});
+
 export const events = pgTable(
   'events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // The writing transaction. Ids are taken in id order but committed in any
+    // order; readers go in (xid, id) order below the oldest running
+    // transaction, so an event that commits late is never skipped
+    // (lib/event-hub.ts).
+    xid: xid8('xid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
     type: text('type').notNull(),
     projectId: uuid('project_id'),
     runId: uuid('run_id'),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index('events_run_idx').on(t.runId, t.id), index('events_created_idx').on(t.createdAt)],
+  (t) => [
+    index('events_run_idx').on(t.runId, t.id),
+    index('events_created_idx').on(t.createdAt),
+    index('events_xid_idx').on(t.xid, t.id),
+  ],
 );
 
 export const auditEntries = pgTable(

@@ -1,4 +1,4 @@
-import { and, asc, count, gt, max } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { events } from '@/db/schema';
 import { EVENTS_CHANNEL } from './events';
@@ -35,30 +35,94 @@ export const toWire = (e: EventRow): WireEvent => ({
 export const matches = (filter: EventFilter, e: EventRow) =>
   (!filter.projectId || e.projectId === filter.projectId) && (!filter.runId || e.runId === filter.runId);
 
-type Listener = (event: EventRow) => void;
+const encoder = new TextEncoder();
+
+/** An event's server-sent-event frame; the `id:` line is the event's id, what a client resumes from. */
+const encodeFrame = (e: EventRow) =>
+  encoder.encode(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWire(e))}\n\n`);
+
+/**
+ * A position in the stream. Streams go in (xid, id) order: the order in which
+ * events become safe to read, which is not id order (ids are taken before
+ * commit, and transactions commit in any order).
+ */
+export interface EventCursor {
+  xid: bigint;
+  id: number;
+}
+
+export const isAfter = (a: EventCursor, b: EventCursor) => a.xid > b.xid || (a.xid === b.xid && a.id > b.id);
+
+const cursorOf = (e: EventRow): EventCursor => ({ xid: e.xid, id: e.id });
+
+const afterCursor = (c: EventCursor): SQL => sql`(${events.xid}, ${events.id}) > (${c.xid.toString()}::xid8, ${c.id})`;
+
+// A transaction older than the oldest one still running has ended: every event
+// it wrote is visible now, or never will be. Reading only below that horizon
+// is what makes a cursor safe to move past.
+const HORIZON = sql`pg_snapshot_xmin(pg_current_snapshot())`;
+
+/** One event read by the hub, its frame encoded once for every client. */
+export interface HubEvent {
+  row: EventRow;
+  bytes: Uint8Array;
+}
+
+/** What one read brought, in stream order; `bytes` is every frame of the batch, for clients that see all of it. */
+export interface HubBatch {
+  events: HubEvent[];
+  bytes: Uint8Array;
+}
+
+type Listener = (batch: HubBatch) => void;
+
+const PAGE = 500;
+// While events above the horizon wait for an older transaction to end, the
+// hub looks again soon. A late commit sends its own NOTIFY; these reads cover a
+// horizon held back by a transaction that writes no events, or runs in another
+// database of the same server (the horizon is server-wide, NOTIFY is not).
+// One indexed read per tick, only while something waits.
+const PENDING_FIRST_MS = 20;
+const PENDING_MAX_MS = 100;
+const RETRY_AFTER_ERROR_MS = 1000;
 
 /**
  * One LISTEN connection per process, fanned out to every SSE client. A NOTIFY
- * only says "there is more"; the hub then reads the new rows from the events
- * table in id order, so nothing depends on NOTIFY payloads or their delivery.
+ * only says "there is more"; the hub then reads the new rows in (xid, id) order
+ * below the horizon, so nothing depends on NOTIFY payloads or their delivery,
+ * and writers never take turns to make ids visible in order.
  */
 export class EventHub {
-  private lastId = 0;
+  private cursor: EventCursor = { xid: 0n, id: 0 };
   private listeners = new Set<Listener>();
   private unlisten: (() => Promise<void>) | null = null;
   private reading: Promise<void> | null = null;
   private readAgain = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private pendingDelay = PENDING_FIRST_MS;
+  private stopped = false;
 
   constructor(private readonly database: Database) {}
 
+  /** Starts at the current tail: clients that want the past resume with Last-Event-ID. */
   async start() {
-    const [row] = await this.database.db.select({ id: max(events.id) }).from(events);
-    this.lastId = Number(row?.id ?? 0);
+    const [tail] = await this.database.db
+      .select({ xid: events.xid, id: events.id })
+      .from(events)
+      .where(sql`${events.xid} < ${HORIZON}`)
+      .orderBy(desc(events.xid), desc(events.id))
+      .limit(1);
+    if (tail) this.cursor = tail;
     this.unlisten = await this.database.listen(EVENTS_CHANNEL, () => void this.readNew());
+    // Events of transactions that were running at the tail query are read now.
+    await this.readNew();
   }
 
   async stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     await this.unlisten?.();
+    await this.reading;
     this.listeners.clear();
   }
 
@@ -71,44 +135,128 @@ export class EventHub {
     return this.listeners.size;
   }
 
-  private readNew(): Promise<void> {
+  /** Reads everything new; concurrent calls fold into the read under way plus one more. */
+  readNew(): Promise<void> {
     if (this.reading) {
       this.readAgain = true;
       return this.reading;
     }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.reading = (async () => {
+      let pending = false;
+      let failed = false;
       try {
         do {
           this.readAgain = false;
-          for (;;) {
-            const rows = await this.database.db
-              .select()
-              .from(events)
-              .where(gt(events.id, this.lastId))
-              .orderBy(asc(events.id))
-              .limit(500);
-            for (const row of rows) {
-              this.lastId = row.id;
-              for (const listener of this.listeners) listener(row);
-            }
-            if (rows.length < 500) break;
-          }
+          pending = await this.readToHorizon();
         } while (this.readAgain);
       } catch (error) {
+        failed = true;
         console.error('[reprise] event hub read failed', error);
       } finally {
         this.reading = null;
       }
+      if (failed) this.readLater(RETRY_AFTER_ERROR_MS);
+      else if (pending) this.readLater(this.nextPendingDelay());
     })();
     return this.reading;
   }
 
-  /** Events after `afterId` for a resuming client, or 'reset' when the gap is too old to replay. */
-  async replay(afterId: number, filter: EventFilter): Promise<EventRow[] | 'reset'> {
-    const db = this.database.db;
-    const [{ n }] = await db.select({ n: count() }).from(events).where(gt(events.id, afterId));
-    if (n > REPLAY_LIMIT) return 'reset';
-    const rows = await db.select().from(events).where(and(gt(events.id, afterId))).orderBy(asc(events.id));
+  /** Reads pages up to the horizon; true when committed events wait above it. */
+  private async readToHorizon(): Promise<boolean> {
+    for (;;) {
+      // Rows past the horizon come last in (xid, id) order, so what may be
+      // delivered is the prefix marked settled; the rest is read again later.
+      const rows = await this.database.db
+        .select({ ...getTableColumns(events), settled: sql<boolean>`${events.xid} < ${HORIZON}` })
+        .from(events)
+        .where(afterCursor(this.cursor))
+        .orderBy(asc(events.xid), asc(events.id))
+        .limit(PAGE);
+      const settled = rows.filter((r) => r.settled).map(({ settled: _, ...row }) => row);
+      if (settled.length > 0) {
+        this.cursor = cursorOf(settled[settled.length - 1]);
+        this.pendingDelay = PENDING_FIRST_MS;
+        this.deliver(settled);
+      }
+      if (settled.length < rows.length) return true;
+      if (rows.length < PAGE) return false;
+    }
+  }
+
+  private deliver(rows: EventRow[]) {
+    const batch = encodeBatch(rows);
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        console.error('[reprise] event listener failed', error);
+      }
+    }
+  }
+
+  private readLater(ms: number) {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.readNew();
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private nextPendingDelay() {
+    const delay = this.pendingDelay;
+    this.pendingDelay = Math.min(PENDING_MAX_MS, delay * 2);
+    return delay;
+  }
+
+  /**
+   * Where a client that last saw event `id` resumes, or null when that event
+   * is gone (deleted by retention, or never existed) and the client must refetch.
+   */
+  async resumeCursor(id: number): Promise<EventCursor | null> {
+    const [row] = await this.database.db
+      .select({ xid: events.xid, id: events.id })
+      .from(events)
+      .where(eq(events.id, id));
+    return row ?? null;
+  }
+
+  /** Settled events after `cursor` for a resuming client, or 'reset' when the gap is too long to replay. */
+  async replay(cursor: EventCursor, filter: EventFilter): Promise<EventRow[] | 'reset'> {
+    const rows = await this.database.db
+      .select()
+      .from(events)
+      .where(and(afterCursor(cursor), sql`${events.xid} < ${HORIZON}`))
+      .orderBy(asc(events.xid), asc(events.id))
+      .limit(REPLAY_LIMIT + 1);
+    if (rows.length > REPLAY_LIMIT) return 'reset';
     return rows.filter((e) => matches(filter, e));
   }
+}
+
+/** Encodes each event's frame once; every client enqueues these bytes. */
+export function encodeBatch(rows: EventRow[]): HubBatch {
+  const frames = rows.map(encodeFrame);
+  const bytes = concatBytes(frames);
+  // Each event's bytes are a view into the batch: one copy of the text in memory.
+  let offset = 0;
+  const hubEvents = rows.map((row, i) => {
+    const view = bytes.subarray(offset, offset + frames[i].byteLength);
+    offset += frames[i].byteLength;
+    return { row, bytes: view };
+  });
+  return { events: hubEvents, bytes };
+}
+
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
 }

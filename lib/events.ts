@@ -22,17 +22,17 @@ export interface EventSink {
  * Runs `work` in one transaction and writes the events it emitted in that same
  * transaction, so a state change and its event are never seen apart.
  *
- * Event ids must become visible in id order, or a reader resuming "after id N"
- * could skip an event committed late with a smaller id. The advisory lock,
- * taken just before the insert and held until commit, makes commits that write
- * events take turns; one NOTIFY per transaction tells listeners to read on.
+ * Writers do not take turns: each event row records its transaction's id
+ * (the `xid` column's default), and readers order by (xid, id) and read only
+ * below the oldest transaction still running (lib/event-hub.ts), so an event
+ * that commits after a later id is still read in its place. One NOTIFY per
+ * transaction tells listeners to read on.
  */
 export async function transact<T>(db: Db, work: (tx: Tx, sink: EventSink) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     const pending: NewEvent[] = [];
     const result = await work(tx, { emit: (e) => pending.push(e) });
     if (pending.length > 0) {
-      await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
       await tx.insert(events).values(
         pending.map((e) => ({ type: e.type, projectId: e.projectId ?? null, runId: e.runId ?? null, payload: e.payload })),
       );

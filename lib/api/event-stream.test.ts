@@ -1,10 +1,13 @@
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events } from '@/db/schema';
 import { GET as eventsRoute } from '@/app/api/events/route';
+import { STREAM_BUFFER_BYTES } from './event-stream';
 import { REPLAY_LIMIT } from '../event-hub';
 import { transact } from '../events';
 import { apiClient } from '../testing/api-client';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
+import { collectFrames, type Frame } from '../testing/sse-frames';
 import { waitFor } from '../testing/test-db';
 import { triggerRun } from '../runs/trigger-run';
 
@@ -19,12 +22,6 @@ steps:
     run: ${countingStep('b')}
 `;
 
-interface Frame {
-  id: number;
-  event: string;
-  data: { type: string; run_id: string | null; data: Record<string, unknown> };
-}
-
 /** Opens /api/events like a browser's EventSource would and collects the frames. */
 function openStream(token: string, query: string, lastEventId?: number) {
   const abort = new AbortController();
@@ -32,49 +29,39 @@ function openStream(token: string, query: string, lastEventId?: number) {
   const named: string[] = [];
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
-  const ready = eventsRoute(new Request(`http://reprise.test/api/events${query}`, { headers, signal: abort.signal })).then(
-    async (response) => {
-      expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
-      expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      void (async () => {
-        for (;;) {
-          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-          if (done) return;
-          buffer += value;
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const fields = Object.fromEntries(
-              block
-                .split('\n')
-                .filter((l) => !l.startsWith(':'))
-                .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
-            );
-            if (fields.event) named.push(fields.event);
-            if (fields.id) frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) });
-          }
-        }
-      })();
-    },
-  );
-  return { frames, named, ready, close: () => abort.abort() };
+  // Held until close: undici's Request forwards the abort only while the Request itself is alive.
+  const request = new Request(`http://reprise.test/api/events${query}`, { headers, signal: abort.signal });
+  const ready = eventsRoute(request).then((response) => {
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
+    return collectFrames(response.body!, { frames, named });
+  });
+  return { frames, named, ready, request, close: () => abort.abort() };
 }
 
-describe('GET /api/events', () => {
+// Events wait for every older transaction on the server to end, other
+// databases' too: on a shared test server that can take a while.
+const DELIVERY_MS = 60_000;
+
+describe('GET /api/events', { timeout: 3 * DELIVERY_MS }, () => {
   let f: EngineFixture;
   let api: Awaited<ReturnType<typeof apiClient>>;
+  // A fresh database and its migrations take long on a busy machine.
   beforeAll(async () => {
     f = await engineFixture({ 'sse.yaml': PIPELINE });
     api = await apiClient(f.database, f.actor);
     await f.startWorker();
-  });
+  }, 180_000);
   afterAll(async () => {
     await api.runtime.hub.stop();
     await f.close();
   });
+
+  /** The given events sorted the way every stream must send them. */
+  async function streamOrder(ids: number[]) {
+    const rows = await f.db.select({ id: events.id, xid: events.xid }).from(events).where(inArray(events.id, ids));
+    return rows.sort((a, b) => (a.xid === b.xid ? a.id - b.id : a.xid < b.xid ? -1 : 1)).map((r) => r.id);
+  }
 
   it('401 without identity', async () => {
     const res = await eventsRoute(new Request('http://reprise.test/api/events'));
@@ -87,23 +74,37 @@ describe('GET /api/events', () => {
     const run = await triggerRun(f.db, f.actor, { pipelineId: await f.pipelineId('sse') });
     await f.waitForRun(run.id);
     const finished = () =>
-      live.frames.some((fr) => fr.event === 'run.status_changed' && fr.data.data.status === 'succeeded' && fr.data.run_id === run.id);
-    await waitFor('the run to finish on the stream', async () => finished());
+      live.frames.some(
+        (fr) => fr.event === 'run.status_changed' && fr.data.data.status === 'succeeded' && fr.data.run_id === run.id,
+      );
+    await waitFor('the run to finish on the stream', async () => finished(), DELIVERY_MS);
     const ids = live.frames.map((fr) => fr.id);
-    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    // Stream order is (xid, id): the order in which events became safe to read.
+    expect(ids).toEqual(await streamOrder(ids));
     expect(new Set(ids).size).toBe(ids.length);
     const types = live.frames.filter((fr) => fr.data.run_id === run.id).map((fr) => fr.event);
-    for (const t of ['run.created', 'attempt.created', 'attempt.started', 'log.appended', 'attempt.finished', 'item.status_changed']) {
+    for (const t of [
+      'run.created',
+      'attempt.created',
+      'attempt.started',
+      'log.appended',
+      'attempt.finished',
+      'item.status_changed',
+    ]) {
       expect(types).toContain(t);
     }
     live.close();
 
     // Resume from the middle: exactly the events after that id, in order.
-    const middle = ids[Math.floor(ids.length / 2)];
+    const half = Math.floor(ids.length / 2);
+    const middle = ids[half];
     const resumed = openStream(api.token, `?run=${run.id}`, middle);
     await resumed.ready;
-    const expected = live.frames.filter((fr) => fr.id > middle && fr.data.run_id === run.id).map((fr) => fr.id);
-    await waitFor('the replay', async () => resumed.frames.length >= expected.length);
+    const expected = live.frames
+      .slice(half + 1)
+      .filter((fr) => fr.data.run_id === run.id)
+      .map((fr) => fr.id);
+    await waitFor('the replay', async () => resumed.frames.length >= expected.length, DELIVERY_MS);
     expect(resumed.frames.map((fr) => fr.id)).toEqual(expected);
 
     // And it stays live after the replay.
@@ -111,8 +112,10 @@ describe('GET /api/events', () => {
     const other = openStream(api.token, `?run=${again.id}`);
     await other.ready;
     await f.waitForRun(again.id);
-    await waitFor('the second run on its own stream', async () =>
-      other.frames.some((fr) => fr.event === 'run.status_changed' && fr.data.data.status === 'succeeded'),
+    await waitFor(
+      'the second run on its own stream',
+      async () => other.frames.some((fr) => fr.event === 'run.status_changed' && fr.data.data.status === 'succeeded'),
+      DELIVERY_MS,
     );
     expect(other.frames.every((fr) => fr.data.run_id === again.id)).toBe(true);
     expect(resumed.frames.every((fr) => fr.data.run_id === run.id)).toBe(true);
@@ -122,11 +125,74 @@ describe('GET /api/events', () => {
 
   it('sends reset when the gap is too old to replay', async () => {
     await transact(f.db, async (tx) => {
-      await tx.insert(events).values(Array.from({ length: REPLAY_LIMIT + 5 }, () => ({ type: 'log.appended', payload: {} })));
+      await tx
+        .insert(events)
+        .values(Array.from({ length: REPLAY_LIMIT + 5 }, () => ({ type: 'log.appended', payload: {} })));
     });
     const stream = openStream(api.token, '', 1);
     await stream.ready;
-    await waitFor('reset', async () => stream.named.includes('reset'));
+    await waitFor('reset', async () => stream.named.includes('reset'), DELIVERY_MS);
     stream.close();
+  });
+
+  it('many clients receive the same events in the same order', async () => {
+    const clients = Array.from({ length: 25 }, () => openStream(api.token, ''));
+    await Promise.all(clients.map((c) => c.ready));
+    const marker = `fanout-${Date.now()}`;
+    // Concurrent writers, so commits land in an order of their own.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 10; i++) {
+            await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker, w, i } }));
+          }
+        })(),
+      ),
+    );
+    const ours = (c: (typeof clients)[number]) =>
+      c.frames.filter((fr) => fr.data.data.marker === marker).map((fr) => fr.id);
+    await waitFor(
+      'every client to receive all 200 events',
+      async () => clients.every((c) => ours(c).length >= 200),
+      DELIVERY_MS,
+    );
+    const first = ours(clients[0]);
+    expect(new Set(first).size).toBe(200);
+    expect(first).toEqual(await streamOrder(first));
+    for (const c of clients) expect(ours(c)).toEqual(first);
+    clients.forEach((c) => c.close());
+    await waitFor('the hub to let go of the clients', async () => api.runtime.hub.clientCount === 0);
+  });
+
+  it('drops a client that stops reading once its buffer passes the bound, with a final reset', async () => {
+    const hub = api.runtime.hub;
+    const before = hub.clientCount;
+    const response = await eventsRoute(
+      new Request('http://reprise.test/api/events', { headers: { authorization: `Bearer ${api.token}` } }),
+    );
+    expect(hub.clientCount).toBe(before + 1);
+    // Nobody reads the body while up to 2 MiB of events go by, one hub batch each.
+    let delivered = 0;
+    const counting = hub.subscribe(() => delivered++);
+    const blob = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 2 * (STREAM_BUFFER_BYTES / blob.length) && hub.clientCount > before + 1; i++) {
+      await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { blob, i } }));
+      await waitFor('the hub to deliver it', async () => delivered > i, DELIVERY_MS);
+    }
+    counting();
+    await waitFor('the hub to drop the client', async () => hub.clientCount === before);
+    let queued = 0;
+    const named: string[] = [];
+    const text = new TextDecoder();
+    let tail = '';
+    for await (const chunk of response.body!) {
+      queued += chunk.byteLength;
+      tail = (tail + text.decode(chunk)).slice(-4096);
+    }
+    for (const m of tail.matchAll(/^event: (.*)$/gm)) named.push(m[1]);
+    expect(named[named.length - 1]).toBe('reset');
+    // Filled up to the bound, never past it (but for the reset).
+    expect(queued).toBeGreaterThan(STREAM_BUFFER_BYTES - 2 * blob.length);
+    expect(queued).toBeLessThan(STREAM_BUFFER_BYTES + 1024);
   });
 });

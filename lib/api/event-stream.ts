@@ -1,78 +1,131 @@
 import type { Actor } from '../actor';
 import { can } from '../auth/permissions';
-import { matches, toWire, type EventFilter, type EventHub, type EventRow } from '../event-hub';
+import {
+  concatBytes,
+  encodeBatch,
+  isAfter,
+  matches,
+  type EventCursor,
+  type EventFilter,
+  type EventHub,
+  type EventRow,
+  type HubBatch,
+} from '../event-hub';
 
 const HEARTBEAT_MS = 15_000;
 // Streams are recycled now and then (proxies and load balancers drop idle or
 // old connections anyway); the browser reconnects with Last-Event-ID and
 // misses nothing.
 const MAX_STREAM_MS = Number(process.env.REPRISE_SSE_MAX_MS || 15 * 60_000);
+/**
+ * What one client may have queued and not yet read. A client that stopped
+ * reading is dropped past this, so its memory is bounded; it reconnects with
+ * Last-Event-ID, or refetches.
+ */
+export const STREAM_BUFFER_BYTES = 1024 * 1024;
 const encoder = new TextEncoder();
 
-const frame = (e: EventRow) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toWire(e))}\n\n`;
+/** Whether `bytes` would take a client's queue past the bound; an empty queue takes any one batch. */
+const wouldPassBound = (room: number, bytes: Uint8Array) => room < bytes.byteLength && room < STREAM_BUFFER_BYTES;
+
+const resetFrame = (reason: string) => encoder.encode(`event: reset\ndata: ${JSON.stringify({ reason })}\n\n`);
 
 /**
  * One client's server-sent event stream. It subscribes to the hub before
- * replaying what the client missed (Last-Event-ID), holding live events back
- * until the replay is sent, so the stream is gap-free and in id order; ids at
- * or below the last one sent are dropped.
+ * replaying what the client missed (Last-Event-ID), holding live batches back
+ * until the replay is sent, so the stream is gap-free and in the hub's
+ * (xid, id) order; events at or before the last one sent are dropped.
+ *
+ * The hub encodes each event once; a client enqueues the shared bytes of the
+ * events it may see, one enqueue per batch.
  */
-export function eventStream(hub: EventHub, actor: Actor, filter: EventFilter, lastEventId: number | null, signal: AbortSignal) {
+export function eventStream(
+  hub: EventHub,
+  actor: Actor,
+  filter: EventFilter,
+  lastEventId: number | null,
+  signal: AbortSignal,
+) {
   let cleanup = () => {};
-  return new ReadableStream<Uint8Array>({
-    async start(controller) {
-      let lastSent = lastEventId ?? 0;
-      let held: EventRow[] | null = [];
-      let closed = false;
-      const write = (text: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          cleanup();
-        }
-      };
-      const send = (e: EventRow) => {
-        if (e.id <= lastSent || !matches(filter, e) || !can(actor, 'run.read', { projectId: e.projectId ?? undefined })) return;
-        lastSent = e.id;
-        write(frame(e));
-      };
-      const unsubscribe = hub.subscribe((e) => (held ? held.push(e) : send(e)));
-      const heartbeat = setInterval(() => write(`: heartbeat ${Date.now()}\n\n`), HEARTBEAT_MS);
-      const recycle = setTimeout(() => cleanup(), MAX_STREAM_MS);
-      cleanup = () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        clearTimeout(recycle);
-        unsubscribe();
-        signal.removeEventListener('abort', cleanup);
-        try {
-          controller.close();
-        } catch {
-          // already closed by the client
-        }
-      };
-      signal.addEventListener('abort', cleanup);
+  return new ReadableStream<Uint8Array>(
+    {
+      async start(controller) {
+        // The last event sent, or where the client resumes: nothing at or before it is sent again.
+        let sentUpTo: EventCursor | null = null;
+        let held: HubBatch[] | null = [];
+        let closed = false;
 
-      write('retry: 2000\n: connected\n\n');
-      if (lastEventId !== null) {
-        const missed = await hub.replay(lastEventId, filter);
-        if (missed === 'reset') {
-          write(`event: reset\ndata: ${JSON.stringify({ reason: 'too many events missed; refetch' })}\n\n`);
-          lastSent = held.length ? held[0].id - 1 : lastSent;
-        } else {
-          missed.forEach(send);
+        const enqueue = (bytes: Uint8Array) => {
+          if (closed) return;
+          try {
+            if (wouldPassBound(controller.desiredSize ?? 0, bytes)) {
+              controller.enqueue(resetFrame('the client read too slowly; reconnect or refetch'));
+              cleanup();
+            } else {
+              controller.enqueue(bytes);
+            }
+          } catch {
+            cleanup();
+          }
+        };
+        const visible = (e: EventRow) =>
+          matches(filter, e) && can(actor, 'run.read', { projectId: e.projectId ?? undefined });
+        const sendBatch = (batch: HubBatch) => {
+          const parts: Uint8Array[] = [];
+          for (const { row, bytes } of batch.events) {
+            if (sentUpTo && !isAfter(row, sentUpTo)) continue;
+            if (visible(row)) parts.push(bytes);
+          }
+          const last = batch.events[batch.events.length - 1];
+          if (last && (!sentUpTo || isAfter(last.row, sentUpTo))) sentUpTo = { xid: last.row.xid, id: last.row.id };
+          if (parts.length === 0) return;
+          enqueue(parts.length === batch.events.length ? batch.bytes : concatBytes(parts));
+        };
+
+        const unsubscribe = hub.subscribe((batch) => (held ? held.push(batch) : sendBatch(batch)));
+        const heartbeat = setInterval(() => enqueue(encoder.encode(`: heartbeat ${Date.now()}\n\n`)), HEARTBEAT_MS);
+        const recycle = setTimeout(() => cleanup(), MAX_STREAM_MS);
+        cleanup = () => {
+          if (closed) return;
+          closed = true;
+          clearInterval(heartbeat);
+          clearTimeout(recycle);
+          unsubscribe();
+          signal.removeEventListener('abort', cleanup);
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client
+          }
+        };
+        signal.addEventListener('abort', cleanup);
+
+        enqueue(encoder.encode('retry: 2000\n: connected\n\n'));
+        if (lastEventId !== null) {
+          const missed = await resume(hub, lastEventId, filter);
+          if (missed === 'reset') enqueue(resetFrame('too many events missed, or too old; refetch'));
+          else {
+            sentUpTo = missed.from;
+            if (missed.rows.length > 0) sendBatch(encodeBatch(missed.rows));
+          }
         }
-      }
-      const pending = held;
-      held = null;
-      pending.forEach(send);
+        const pending = held;
+        held = null;
+        pending.forEach(sendBatch);
+      },
+      cancel() {
+        cleanup();
+      },
     },
-    cancel() {
-      cleanup();
-    },
-  });
+    { highWaterMark: STREAM_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+  );
+}
+
+async function resume(hub: EventHub, lastEventId: number, filter: EventFilter) {
+  const from = await hub.resumeCursor(lastEventId);
+  if (!from) return 'reset';
+  const rows = await hub.replay(from, filter);
+  return rows === 'reset' ? 'reset' : { from, rows };
 }
 
 export const EVENT_STREAM_HEADERS = {

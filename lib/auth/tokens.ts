@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { apiTokens, users } from '@/db/schema';
 import type { Actor } from '../actor';
@@ -21,8 +21,24 @@ export async function actorForToken(db: Db, token: string): Promise<Actor | null
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, hashToken(token)));
   if (!row) return null;
-  await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.tokenId));
+  await recordTokenUse(db, row.tokenId);
   return toActor(row.user);
+}
+
+/**
+ * `last_used_at` to the minute: writing it on every request (each SSE
+ * connection, each API call) would make every read a write.
+ */
+async function recordTokenUse(db: Db, tokenId: string) {
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: sql`now()` })
+    .where(
+      and(
+        eq(apiTokens.id, tokenId),
+        or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, sql`now() - interval '1 minute'`)),
+      ),
+    );
 }
 
 /** REPRISE_BOOTSTRAP_TOKEN: an admin token with that value, for automation, created once. */
