@@ -230,9 +230,11 @@ export const attempts = pgTable(
     uniqueIndex('attempts_item_number_idx').on(t.workItemId, t.number),
     index('attempts_run_idx').on(t.runId),
     index('attempts_retry_of_idx').on(t.retryOf),
+    // What a claim reads: ready attempts outside any concurrency group, oldest first
+    // (grouped ones are found per group, by attempts_group_queue_idx).
     index('attempts_queue_idx')
       .on(t.availableAt, t.createdAt)
-      .where(sql`${t.status} = 'queued'`),
+      .where(sql`${t.status} = 'queued' and ${t.concurrencyKey} is null`),
     index('attempts_lease_idx')
       .on(t.leaseExpiresAt)
       .where(sql`${t.status} = 'running'`),

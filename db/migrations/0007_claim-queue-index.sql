@@ -1,0 +1,2 @@
+DROP INDEX "attempts_queue_idx";--> statement-breakpoint
+CREATE INDEX "attempts_queue_idx" ON "attempts" USING btree ("available_at","created_at") WHERE "attempts"."status" = 'queued' and "attempts"."concurrency_key" is null;
