@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
-import { events } from '@/db/schema';
 import type { EventType } from './event-types';
 
 export const EVENTS_CHANNEL = 'reprise_events';
@@ -16,6 +15,8 @@ export interface NewEvent {
 
 export interface EventSink {
   emit(event: NewEvent): void;
+  /** NOTIFY `channel` when the transaction commits (once, whatever the number of calls); e.g. workers' work channel. */
+  wake(channel: string): void;
 }
 
 /**
@@ -31,12 +32,20 @@ export interface EventSink {
 export async function transact<T>(db: Db, work: (tx: Tx, sink: EventSink) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     const pending: NewEvent[] = [];
-    const result = await work(tx, { emit: (e) => pending.push(e) });
+    const channels = new Set<string>();
+    const result = await work(tx, { emit: (e) => pending.push(e), wake: (channel) => channels.add(channel) });
     if (pending.length > 0) {
-      await tx.insert(events).values(
-        pending.map((e) => ({ type: e.type, projectId: e.projectId ?? null, runId: e.runId ?? null, payload: e.payload })),
-      );
-      await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, '')`);
+      // One statement, one parameter, however many events: a run of 2,000 steps starts with 2,000.
+      const rows = pending.map((e) => ({ type: e.type, project_id: e.projectId ?? null, run_id: e.runId ?? null, payload: e.payload }));
+      await tx.execute(sql`
+        insert into events (type, project_id, run_id, payload)
+        select x.type, x.project_id, x.run_id, x.payload
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(type text, project_id uuid, run_id uuid, payload jsonb)`);
+      channels.add(EVENTS_CHANNEL);
+    }
+    if (channels.size > 0) {
+      const notifies = [...channels].map((channel) => sql`pg_notify(${channel}, '')`);
+      await tx.execute(sql`select ${sql.join(notifies, sql`, `)}`);
     }
     return result;
   });

@@ -63,7 +63,7 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
       if (item.status === 'pending') await changes.setItemStatus(item, 'skipped');
     }
     if (touched.some((a) => a.status === 'running')) {
-      await tx.execute(sql`select pg_notify(${CANCEL_CHANNEL}, '')`);
+      sink.wake(CANCEL_CHANNEL);
       // Tells the workers holding them to kill the steps now, not at their next heartbeat.
       sink.emit({
         type: 'run.cancel_requested',

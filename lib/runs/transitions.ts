@@ -162,6 +162,10 @@ export class RunChanges {
     const { unfinished, failed, cancelled } = this.delta;
     const previous = this.run.status;
     const restart = this.restart;
+    if (this.workQueued) this.sink.wake(WORK_CHANNEL);
+    this.workQueued = false;
+    // A new run whose first steps were queued changes nothing on its row.
+    if (!unfinished && !failed && !cancelled && !restart) return this.run;
     const [row] = await this.tx
       .update(runs)
       .set({
@@ -181,8 +185,6 @@ export class RunChanges {
       .where(eq(runs.id, this.run.id))
       .returning();
     Object.assign(this.run, row);
-    if (this.workQueued) await this.tx.execute(sql`select pg_notify(${WORK_CHANNEL}, '')`);
-    this.workQueued = false;
     this.delta = { unfinished: 0, failed: 0, cancelled: 0 };
     this.restart = false;
     if (row.status !== previous || restart) {

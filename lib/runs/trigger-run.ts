@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { pipelines, runs, workItems, type RunTrigger } from '@/db/schema';
 import type { Actor } from '../actor';
@@ -12,7 +12,7 @@ import { validateAgainstSchema } from '../validation';
 import { concurrencyOf } from '../engine/concurrency';
 import { dependentsByStep, pipelineVersion } from '../pipelines/version-cache';
 import { advanceRun } from './advance';
-import { loadRunGraph, type RunRow } from './load';
+import type { ItemRow, RunRow } from './load';
 import { RunChanges } from './transitions';
 
 export interface TriggerRunInput {
@@ -26,21 +26,29 @@ export interface TriggerRunInput {
 
 /** Starts a new run of the pipeline's current version. */
 export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): Promise<RunRow> {
+  if (!isUuid(input.pipelineId)) throw notFound('Pipeline');
+  const [pipeline] = await db.select().from(pipelines).where(eq(pipelines.id, input.pipelineId));
+  if (!pipeline) throw notFound('Pipeline');
+  assertCan(actor, 'run.trigger', { projectId: pipeline.projectId });
+  if (!pipeline.currentVersionId) throw new DomainError('wrong_state', 'This pipeline has no loaded definition.');
+  const version = await pipelineVersion(db, pipeline.currentVersionId);
+  const { definition } = version;
+
+  const params = safeJson(withDefaults(definition.params, input.params ?? {}));
+  const problems = validateAgainstSchema(definition.params, params);
+  if (problems.length) throw new DomainError('invalid_inputs', 'The run parameters are invalid.', problems);
+
+  // The run's number is taken by a statement of its own: concurrent triggers
+  // of one pipeline hold its row for that statement only, not for the whole
+  // start of the run. Numbers are never reused; a start that fails after this
+  // (a database error) leaves a gap.
+  const [{ number }] = await db
+    .update(pipelines)
+    .set({ lastRunNumber: sql`${pipelines.lastRunNumber} + 1` })
+    .where(eq(pipelines.id, pipeline.id))
+    .returning({ number: pipelines.lastRunNumber });
+
   return transact(db, async (tx, sink) => {
-    if (!isUuid(input.pipelineId)) throw notFound('Pipeline');
-    const [pipeline] = await tx.select().from(pipelines).where(eq(pipelines.id, input.pipelineId)).for('update');
-    if (!pipeline) throw notFound('Pipeline');
-    assertCan(actor, 'run.trigger', { projectId: pipeline.projectId });
-    if (!pipeline.currentVersionId) throw new DomainError('wrong_state', 'This pipeline has no loaded definition.');
-    const version = await pipelineVersion(tx, pipeline.currentVersionId);
-    const { definition } = version;
-
-    const params = safeJson(withDefaults(definition.params, input.params ?? {}));
-    const problems = validateAgainstSchema(definition.params, params);
-    if (problems.length) throw new DomainError('invalid_inputs', 'The run parameters are invalid.', problems);
-
-    const number = pipeline.lastRunNumber + 1;
-    await tx.update(pipelines).set({ lastRunNumber: number }).where(eq(pipelines.id, pipeline.id));
     const [run] = await tx
       .insert(runs)
       .values({
@@ -59,22 +67,23 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
       })
       .returning();
     const dependents = dependentsByStep(definition.steps);
-    await tx.insert(workItems).values(
-      definition.steps.map((step, position) => {
-        const group = concurrencyOf(step, run.projectId, params);
-        return {
-          runId: run.id,
-          key: step.key,
-          position,
-          needs: step.needs,
-          dependents: dependents.get(step.key) ?? [],
-          unmetNeeds: step.needs.length,
-          environment: step.environment,
-          concurrencyKey: group?.key ?? null,
-          concurrencyLimit: group?.limit ?? null,
-        };
-      }),
-    );
+    const rows = definition.steps.map((step, position) => {
+      const group = concurrencyOf(step, run.projectId, params);
+      return {
+        runId: run.id,
+        key: step.key,
+        position,
+        needs: step.needs,
+        dependents: dependents.get(step.key) ?? [],
+        unmetNeeds: step.needs.length,
+        environment: step.environment,
+        concurrencyKey: group?.key ?? null,
+        concurrencyLimit: group?.limit ?? null,
+      };
+    });
+    // In slices: one statement has at most 65,535 parameters.
+    const items: ItemRow[] = [];
+    for (let i = 0; i < rows.length; i += 1000) items.push(...(await tx.insert(workItems).values(rows.slice(i, i + 1000)).returning()));
     sink.emit({
       type: 'run.created',
       projectId: run.projectId,
@@ -82,7 +91,9 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
       payload: { run_id: run.id, pipeline_id: pipeline.id, number, status: run.status },
     });
     await recordAudit(tx, actor, { action: 'run.trigger', targetType: 'run', targetId: run.id, details: { number } });
-    return advanceRun(new RunChanges(tx, sink, run), await loadRunGraph(tx, run));
+    // A new run's graph is what was just written: nothing to read back.
+    const graph = { run, definition, steps: version.steps, items, latest: new Map() };
+    return advanceRun(new RunChanges(tx, sink, run), graph);
   });
 }
 
