@@ -85,6 +85,8 @@ const PAGE = 500;
 const PENDING_FIRST_MS = 20;
 const PENDING_MAX_MS = 100;
 const RETRY_AFTER_ERROR_MS = 1000;
+/** With 1,000 clients, reads are at least this far apart (fewer, larger writes to each socket). */
+const MAX_COALESCE_MS = 50;
 
 /**
  * One LISTEN connection per process, fanned out to every SSE client. A NOTIFY
@@ -101,6 +103,7 @@ export class EventHub {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private pendingDelay = PENDING_FIRST_MS;
   private stopped = false;
+  private lastReadAt = 0;
 
   constructor(private readonly database: Database) {}
 
@@ -113,7 +116,7 @@ export class EventHub {
       .orderBy(desc(events.xid), desc(events.id))
       .limit(1);
     if (tail) this.cursor = tail;
-    this.unlisten = await this.database.listen(EVENTS_CHANNEL, () => void this.readNew());
+    this.unlisten = await this.database.listen(EVENTS_CHANNEL, () => this.onNotify());
     // Events of transactions that were running at the tail query are read now.
     await this.readNew();
   }
@@ -135,6 +138,18 @@ export class EventHub {
     return this.listeners.size;
   }
 
+  /**
+   * A NOTIFY: read now, or, with many clients, not sooner than a few ms after
+   * the last read — each read is one write to every client's socket, and a
+   * thousand clients written to for every commit cost more than they wait.
+   */
+  private onNotify() {
+    const gap = Math.min(MAX_COALESCE_MS, this.listeners.size / 20);
+    const wait = this.lastReadAt + gap - Date.now();
+    if (wait <= 0 || this.reading) void this.readNew();
+    else this.readLater(wait);
+  }
+
   /** Reads everything new; concurrent calls fold into the read under way plus one more. */
   readNew(): Promise<void> {
     if (this.reading) {
@@ -143,6 +158,7 @@ export class EventHub {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.lastReadAt = Date.now();
     this.reading = (async () => {
       let pending = false;
       let failed = false;
