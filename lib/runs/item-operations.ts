@@ -15,7 +15,7 @@ import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRun, type AttemptRow, type RunGraph } from './load';
 import { isFinishedRun, RETRYABLE_ITEM } from './state';
-import { diffInputs, RunChanges } from './transitions';
+import { diffInputs, retryOf, RunChanges } from './transitions';
 
 interface ItemContext {
   tx: Tx;
@@ -85,14 +85,7 @@ export async function retryItem(
     }
     const reason = reasonOf(options.reason);
     if (graph.run.status !== 'running') ctx.changes.startNewRunAttempt();
-    const attempt = await ctx.changes.queueAttempt(item, {
-      kind: 'retry',
-      inputs: previous.inputs,
-      inputsPending: previous.inputsPending,
-      triggeredBy: actor.userId,
-      reason,
-      retryOf: previous.id,
-    });
+    const attempt = await ctx.changes.queueAttempt(item, retryOf(previous, actor.userId, reason));
     const below = descendants(graph.definition.steps, item.key);
     for (const other of graph.items) {
       if (below.has(other.key) && other.status === 'skipped') {

@@ -9,7 +9,7 @@ import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRun, type RunRow } from './load';
 import { retryDecision } from './retry-plan';
-import { RunChanges } from './transitions';
+import { retryOf, RunChanges } from './transitions';
 
 export interface RetryOptions {
   reason?: string | null;
@@ -51,17 +51,7 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
       const previous = graph.latest.get(item.id);
       const decision = retryDecision(item, previous);
       if (decision === 'retry' && previous) {
-        retry.push({
-          item,
-          spec: {
-            kind: 'retry',
-            inputs: previous.inputs,
-            inputsPending: previous.inputsPending,
-            triggeredBy: actor.userId,
-            reason,
-            retryOf: previous.id,
-          },
-        });
+        retry.push({ item, spec: retryOf(previous, actor.userId, reason) });
       } else if (decision === 'reset') {
         await changes.setItemStatus(item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
       }

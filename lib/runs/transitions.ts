@@ -199,6 +199,11 @@ export class RunChanges {
   }
 }
 
+/** A retry of `previous`: the same frozen inputs (or the same pending resolution), linked to it. */
+export function retryOf(previous: AttemptRow, triggeredBy: string, reason: string | null): NewAttempt {
+  return { kind: 'retry', inputs: previous.inputs, inputsPending: previous.inputsPending, triggeredBy, reason, retryOf: previous.id };
+}
+
 /** Field-by-field changes between two input objects, for the replay's record. */
 export function diffInputs(before: Record<string, unknown>, after: Record<string, unknown>): InputChange[] {
   const changes: InputChange[] = [];
