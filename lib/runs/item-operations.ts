@@ -13,7 +13,7 @@ import { descendants } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
-import { loadRunGraph, lockRun, type AttemptRow, type RunGraph } from './load';
+import { loadRunGraph, lockRunFor, type AttemptRow, type RunGraph } from './load';
 import { isFinishedRun, RETRYABLE_ITEM } from './state';
 import { diffInputs, retryOf, RunChanges } from './transitions';
 
@@ -34,8 +34,9 @@ async function withLockedItem<T>(
   work: (ctx: ItemContext) => Promise<T>,
 ): Promise<T> {
   return transact(db, async (tx, sink) => {
-    const run = await lockRun(tx, runId);
+    const { run, movedWhileWaiting } = await lockRunFor(tx, runId);
     assertCan(actor, action, { projectId: run.projectId });
+    if (movedWhileWaiting) throw await runInProgressError(tx, run);
     if (!isUuid(itemId)) throw notFound('Step');
     const [exists] = await tx
       .select({ id: workItems.id })

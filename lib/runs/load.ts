@@ -20,11 +20,24 @@ export type AttemptRow = typeof attempts.$inferSelect;
  * written last and held only until commit.
  */
 export async function lockRun(tx: Tx, runId: string): Promise<RunRow> {
+  return (await lockRunFor(tx, runId)).run;
+}
+
+/**
+ * lockRun, telling also whether another action on the run committed while this
+ * one waited for the lock. Retries and replays that arrive together are one
+ * operator's double click or two operators at once: the first wins and the
+ * others are refused, even when steps are fast enough for the run to have
+ * finished again by the time they get the lock.
+ */
+export async function lockRunFor(tx: Tx, runId: string): Promise<{ run: RunRow; movedWhileWaiting: boolean }> {
   if (!isUuid(runId)) throw notFound('Run');
+  const [arrival] = await tx.select({ attempt: runs.attempt }).from(runs).where(eq(runs.id, runId));
+  if (!arrival) throw notFound('Run');
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`run:${runId}`}, 0))`);
   const [run] = await tx.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw notFound('Run');
-  return run;
+  return { run, movedWhileWaiting: run.attempt !== arrival.attempt };
 }
 
 export interface RunGraph {

@@ -7,7 +7,7 @@ import { transact } from '../events';
 import { reasonOf } from './reason';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
-import { loadRunGraph, lockRun, type RunRow } from './load';
+import { loadRunGraph, lockRunFor, type RunRow } from './load';
 import { retryDecision } from './retry-plan';
 import { retryOf, RunChanges } from './transitions';
 
@@ -29,9 +29,9 @@ export interface RetryOptions {
  */
 export async function retryRun(db: Db, actor: Actor, runId: string, options: RetryOptions = {}): Promise<RunRow> {
   return transact(db, async (tx, sink) => {
-    const run = await lockRun(tx, runId);
+    const { run, movedWhileWaiting } = await lockRunFor(tx, runId);
     assertCan(actor, 'run.retry', { projectId: run.projectId });
-    if (run.status === 'queued' || run.status === 'running') throw await runInProgressError(tx, run);
+    if (movedWhileWaiting || run.status === 'queued' || run.status === 'running') throw await runInProgressError(tx, run);
     if (options.expectedAttempt !== undefined && options.expectedAttempt !== run.attempt) {
       throw new DomainError('conflict', `Run #${run.number} changed since you looked (now attempt ${run.attempt}).`, {
         run_status: run.status,
