@@ -13,7 +13,7 @@ import { descendants } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
-import { loadRunGraph, lockRunFor, type AttemptRow, type RunGraph } from './load';
+import { loadRunGraph, lockRunFor, runAttemptOnArrival, type AttemptRow, type RunGraph } from './load';
 import { isFinishedRun, RETRYABLE_ITEM } from './state';
 import { diffInputs, retryOf, RunChanges } from './transitions';
 
@@ -33,8 +33,9 @@ async function withLockedItem<T>(
   itemId: string,
   work: (ctx: ItemContext) => Promise<T>,
 ): Promise<T> {
+  const arrivedAt = await runAttemptOnArrival(db, runId);
   return transact(db, async (tx, sink) => {
-    const { run, movedWhileWaiting } = await lockRunFor(tx, runId);
+    const { run, movedWhileWaiting } = await lockRunFor(tx, runId, arrivedAt);
     assertCan(actor, action, { projectId: run.projectId });
     if (movedWhileWaiting) throw await runInProgressError(tx, run);
     if (!isUuid(itemId)) throw notFound('Step');

@@ -20,24 +20,35 @@ export type AttemptRow = typeof attempts.$inferSelect;
  * written last and held only until commit.
  */
 export async function lockRun(tx: Tx, runId: string): Promise<RunRow> {
-  return (await lockRunFor(tx, runId)).run;
-}
-
-/**
- * lockRun, telling also whether another action on the run committed while this
- * one waited for the lock. Retries and replays that arrive together are one
- * operator's double click or two operators at once: the first wins and the
- * others are refused, even when steps are fast enough for the run to have
- * finished again by the time they get the lock.
- */
-export async function lockRunFor(tx: Tx, runId: string): Promise<{ run: RunRow; movedWhileWaiting: boolean }> {
   if (!isUuid(runId)) throw notFound('Run');
-  const [arrival] = await tx.select({ attempt: runs.attempt }).from(runs).where(eq(runs.id, runId));
-  if (!arrival) throw notFound('Run');
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`run:${runId}`}, 0))`);
   const [run] = await tx.select().from(runs).where(eq(runs.id, runId));
   if (!run) throw notFound('Run');
-  return { run, movedWhileWaiting: run.attempt !== arrival.attempt };
+  return run;
+}
+
+/**
+ * The run's attempt counter as a request finds it on arrival, read before the
+ * request queues for the run's lock (and for a pooled connection): see lockRunFor.
+ */
+export async function runAttemptOnArrival(conn: Conn, runId: string): Promise<number | null> {
+  if (!isUuid(runId)) throw notFound('Run');
+  const [row] = await conn.select({ attempt: runs.attempt }).from(runs).where(eq(runs.id, runId));
+  if (!row) throw notFound('Run');
+  return row.attempt;
+}
+
+/**
+ * lockRun, telling also whether another action on the run committed after
+ * this request arrived (`arrivedAt`, from runAttemptOnArrival) and before it
+ * got the lock. Retries and replays that arrive together are one operator's
+ * double click or two operators at once: the first wins and the others are
+ * refused, even when steps are fast enough for the run to have finished again
+ * by the time they get the lock.
+ */
+export async function lockRunFor(tx: Tx, runId: string, arrivedAt: number | null): Promise<{ run: RunRow; movedWhileWaiting: boolean }> {
+  const run = await lockRun(tx, runId);
+  return { run, movedWhileWaiting: arrivedAt !== null && run.attempt !== arrivedAt };
 }
 
 export interface RunGraph {

@@ -7,7 +7,7 @@ import { transact } from '../events';
 import { reasonOf } from './reason';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
-import { loadRunGraph, lockRunFor, type RunRow } from './load';
+import { loadRunGraph, lockRunFor, runAttemptOnArrival, type RunRow } from './load';
 import { retryDecision } from './retry-plan';
 import { retryOf, RunChanges } from './transitions';
 
@@ -28,8 +28,9 @@ export interface RetryOptions {
  * first moves the run to running, so every later one gets 409.
  */
 export async function retryRun(db: Db, actor: Actor, runId: string, options: RetryOptions = {}): Promise<RunRow> {
+  const arrivedAt = await runAttemptOnArrival(db, runId);
   return transact(db, async (tx, sink) => {
-    const { run, movedWhileWaiting } = await lockRunFor(tx, runId);
+    const { run, movedWhileWaiting } = await lockRunFor(tx, runId, arrivedAt);
     assertCan(actor, 'run.retry', { projectId: run.projectId });
     if (movedWhileWaiting || run.status === 'queued' || run.status === 'running') throw await runInProgressError(tx, run);
     if (options.expectedAttempt !== undefined && options.expectedAttempt !== run.attempt) {
