@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '@/db/client';
 import { events } from '@/db/schema';
 import { EVENTS_CHANNEL } from './events';
@@ -241,15 +241,21 @@ export class EventHub {
 
   /** Settled events after `cursor` for a resuming client, or 'reset' when the gap is too long to replay. */
   async replay(cursor: EventCursor, filter: EventFilter): Promise<EventRow[] | 'reset'> {
+    // Counted whether or not they may be delivered yet: a transaction held
+    // open elsewhere on the server must not turn "missed too many" into "missed few".
     const rows = await this.database.db
-      .select()
+      .select({ ...getTableColumns(events), settled: sql<boolean>`${events.xid} < ${HORIZON}` })
       .from(events)
-      .where(and(afterCursor(cursor), sql`${events.xid} < ${HORIZON}`))
+      .where(afterCursor(cursor))
       .orderBy(asc(events.xid), asc(events.id))
       .limit(REPLAY_LIMIT + 1);
     if (rows.length > REPLAY_LIMIT) return 'reset';
-    return rows.filter((e) => matches(filter, e));
+    // What is not settled yet comes live, once it is.
+    const unsettled = rows.findIndex((r) => !r.settled);
+    const settled = (unsettled === -1 ? rows : rows.slice(0, unsettled)).map(({ settled: _, ...row }) => row);
+    return settled.filter((e) => matches(filter, e));
   }
+
 }
 
 /** Encodes each event's frame once; every client enqueues these bytes. */
