@@ -7,6 +7,7 @@ import { engineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { waitFor } from '../testing/test-db';
 import { cancelRun } from '../runs/cancel-run';
 import { triggerRun } from '../runs/trigger-run';
+import { isAlive } from '../testing/processes';
 
 const sh = (script: string) => JSON.stringify(['sh', '-c', script]);
 
@@ -67,14 +68,6 @@ steps:
 `,
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('engine', () => {
   let f: EngineFixture;
@@ -162,7 +155,7 @@ describe('engine', () => {
     const [attempt] = await f.attemptsOf((await f.item(run.id, 'hang')).id);
     expect(attempt.error).toMatchObject({ classification: 'timeout', message: 'Step timed out after 700ms' });
     const child = Number(fs.readFileSync(path.join(f.scratch, 'timeout-child.pid'), 'utf8'));
-    await waitFor('the step child to die', async () => !alive(child), 5000);
+    await waitFor('the step child to die', async () => !isAlive(child), 5000);
     const logs = await f.db.select().from(logChunks).where(eq(logChunks.attemptId, attempt.id));
     expect(logs.map((l) => l.text).join('')).toContain('started');
   });
@@ -178,7 +171,7 @@ describe('engine', () => {
       ['hang', 'cancelled'],
       ['after', 'skipped'],
     ]);
-    await waitFor('the step child to die', async () => !alive(child), 5000);
+    await waitFor('the step child to die', async () => !isAlive(child), 5000);
     await expect(cancelRun(f.db, f.actor, run.id)).rejects.toMatchObject({ status: 400 });
   });
 

@@ -7,17 +7,25 @@ import type { LogStream } from '@/db/schema';
 import { waitFor } from '../testing/test-db';
 import { runStep, type StepProcess } from './executor';
 import { spawnerPid } from './spawner';
+import { isAlive } from '../testing/processes';
+
+/** A step of `argv` run in `cwd`; the tests vary only what they name. */
+const stepIn = (cwd: string, argv: string[], viaSpawner: boolean, more: Partial<StepProcess>): StepProcess => ({
+  argv,
+  cwd,
+  inputs: {},
+  env: {},
+  attemptNumber: 1,
+  runId: 'run-1',
+  stepKey: 'step-1',
+  timeoutMs: null,
+  onLog: () => {},
+  viaSpawner,
+  ...more,
+});
 
 const MiB = 1024 * 1024;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const sh = (script: string) => ['sh', '-c', script];
 
@@ -49,19 +57,7 @@ describe.each([
   });
   afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-  const step = (argv: string[], more: Partial<StepProcess> = {}): StepProcess => ({
-    argv,
-    cwd,
-    inputs: {},
-    env: {},
-    attemptNumber: 1,
-    runId: 'run-1',
-    stepKey: 'step-1',
-    timeoutMs: null,
-    onLog: () => {},
-    viaSpawner,
-    ...more,
-  });
+  const step = (argv: string[], more: Partial<StepProcess> = {}) => stepIn(cwd, argv, viaSpawner, more);
 
   it('stores NUL bytes in output, outputs and error message as ␀', async () => {
     const log = capture();
@@ -161,7 +157,7 @@ describe.each([
       error: { message: 'Step timed out after 700ms', exit_code: null, classification: 'timeout' },
     });
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    await waitFor('the background sleep to die', async () => !alive(pid));
+    await waitFor('the background sleep to die', async () => !isAlive(pid));
   });
 
   it('kills the whole process group on cancel', async () => {
@@ -175,7 +171,7 @@ describe.each([
       error: { message: 'Cancelled by request', exit_code: null, classification: 'cancelled' },
     });
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    await waitFor('the background sleep to die', async () => !alive(pid));
+    await waitFor('the background sleep to die', async () => !isAlive(pid));
   });
 
   it('never starts a step cancelled before it started', async () => {
@@ -232,19 +228,7 @@ describe('the spawner process', () => {
   });
   afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-  const step = (argv: string[], more: Partial<StepProcess> = {}): StepProcess => ({
-    argv,
-    cwd,
-    inputs: {},
-    env: {},
-    attemptNumber: 1,
-    runId: 'run-1',
-    stepKey: 'step-1',
-    timeoutMs: null,
-    onLog: () => {},
-    viaSpawner: true,
-    ...more,
-  });
+  const step = (argv: string[], more: Partial<StepProcess> = {}) => stepIn(cwd, argv, true, more);
 
   it('when it dies, its running steps end as lost, their groups die, and the next step gets a new one', async () => {
     const pidFile = path.join(cwd, 'orphan.pid');
@@ -257,7 +241,7 @@ describe('the spawner process', () => {
     expect(result.status).toBe('lost');
     expect(result.error?.message).toMatch(/step spawner process was killed by SIGKILL while the step ran/);
     const orphan = Number(fs.readFileSync(pidFile, 'utf8'));
-    await waitFor('the background sleep to die', async () => !alive(orphan));
+    await waitFor('the background sleep to die', async () => !isAlive(orphan));
 
     const again = capture();
     expect((await runStep(step(sh('echo again'), again)).done).status).toBe('succeeded');
@@ -307,9 +291,9 @@ describe('the spawner process', () => {
     const out = lines(proc);
     const spawner = await waitFor('the spawner pid', async () => Number(/spawner (\d+)/.exec(out())?.[1]));
     const orphan = await waitFor('the step to start', async () => fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')));
-    expect(alive(spawner)).toBe(true);
+    expect(isAlive(spawner)).toBe(true);
     proc.kill('SIGKILL');
-    await waitFor('the spawner to die', async () => !alive(spawner));
-    await waitFor('the step to die', async () => !alive(orphan));
+    await waitFor('the spawner to die', async () => !isAlive(spawner));
+    await waitFor('the step to die', async () => !isAlive(orphan));
   });
 });
