@@ -23,9 +23,29 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   name: text('name').notNull(),
   passwordHash: text('password_hash').notNull(),
+  // The instance role: `admin` manages users and may do anything in every
+  // project; `member` has what its project memberships give it.
   role: text('role').$type<UserRole>().notNull().default('member'),
+  // A deactivated user's sessions and tokens stop working at the next request.
+  active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
 });
+
+/** A user's role in one project (lib/auth/roles.ts). */
+export const projectMembers = pgTable(
+  'project_members',
+  {
+    projectId: uuid('project_id')
+      .notNull()
+      .references(() => projects.id),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: text('role').$type<ProjectRole>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],
+);
 
 export const apiTokens = pgTable(
   'api_tokens',
@@ -37,6 +57,13 @@ export const apiTokens = pgTable(
     name: text('name').notNull(),
     // sha256 of the secret: a leaked database does not leak usable tokens.
     tokenHash: text('token_hash').notNull().unique(),
+    // The one project a token acts in, and the highest role it may use there
+    // (never above its owner's). Null project: an instance token (only
+    // REPRISE_BOOTSTRAP_TOKEN makes one), acting with its owner's roles.
+    projectId: uuid('project_id').references(() => projects.id),
+    role: text('role').$type<ProjectRole>(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
@@ -287,7 +314,7 @@ export const environments = pgTable(
       .notNull()
       .references(() => projects.id),
     name: text('name').notNull(),
-    protection: jsonb('protection').$type<{ requiredRole?: UserRole }>().notNull().default({}),
+    protection: jsonb('protection').$type<{ requiredRole?: ProjectRole }>().notNull().default({}),
     lastVersion: integer('last_version').notNull().default(0),
     activeDeploymentId: uuid('active_deployment_id'),
     createdAt: createdAt(),
@@ -372,6 +399,11 @@ export const auditEntries = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     actorId: uuid('actor_id').references(() => users.id),
+    // Who it was at the time (a user's email may change later), and which token acted, if any.
+    actorEmail: text('actor_email'),
+    tokenId: uuid('token_id'),
+    projectId: uuid('project_id'),
+    address: text('address'),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),
     targetId: text('target_id').notNull(),
@@ -383,7 +415,24 @@ export const auditEntries = pgTable(
     // Ascending, read backwards: newest first is `desc` NULLS FIRST (see runs).
     index('audit_created_idx').on(t.createdAt, t.id),
     index('audit_target_idx').on(t.targetType, t.targetId, t.createdAt),
+    index('audit_project_created_idx').on(t.projectId, t.createdAt, t.id),
+    index('audit_actor_created_idx').on(t.actorId, t.createdAt, t.id),
+    index('audit_action_created_idx').on(t.action, t.createdAt, t.id),
   ],
+);
+
+/**
+ * Fixed-window counters (lib/rate-limit.ts), in the database so every app
+ * instance counts the same requests.
+ */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [index('rate_limits_window_idx').on(t.windowStartedAt)],
 );
 
 export const idempotencyKeys = pgTable(
@@ -404,6 +453,7 @@ export const idempotencyKeys = pgTable(
 // ---------------------------------------------------------------- value types
 
 export type UserRole = 'admin' | 'member';
+export type ProjectRole = 'viewer' | 'operator' | 'deployer' | 'admin';
 export type RunTrigger = 'manual' | 'api' | 'retry' | 'redeploy' | 'rollback' | 'schedule';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type ItemStatus =

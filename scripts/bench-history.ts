@@ -11,6 +11,7 @@
  * warm-up; prints p50/p95 and the plan of the main list query.
  * `benchHistory` is imported by the engine benchmark.
  */
+import { SYSTEM_SCOPE } from '@/lib/auth/permissions';
 import { pathToFileURL } from 'node:url';
 import { and, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
 import { openDatabase, type Database, type Db } from '@/db/client';
@@ -61,12 +62,12 @@ export async function benchHistory(databaseUrl: string, opts: BenchHistoryOption
   try {
     const subject = await benchSubjects(db);
     for (const [name, filter] of Object.entries(subject.filters)) {
-      await measure(`listRuns ${name}`, 'page 1', () => listRuns(db, { ...filter, limit: 25 }));
+      await measure(`listRuns ${name}`, 'page 1', () => listRuns(db, { scope: SYSTEM_SCOPE, ...filter, limit: 25 }));
       const deep = await deepCursor(db, filter, deepOffset);
-      if (deep) await measure(`listRuns ${name}`, `offset ${deep.offset.toLocaleString('en')}`, () => listRuns(db, { ...filter, limit: 25, cursor: deep.cursor }));
+      if (deep) await measure(`listRuns ${name}`, `offset ${deep.offset.toLocaleString('en')}`, () => listRuns(db, { scope: SYSTEM_SCOPE, ...filter, limit: 25, cursor: deep.cursor }));
     }
-    await measure('listRuns no filter, limit 50 (GET /api/v1/runs)', 'page 1', () => listRuns(db, { limit: 50 }));
-    await measure('loadPipelines', '–', () => loadPipelines(db));
+    await measure('listRuns no filter, limit 50 (GET /api/v1/runs)', 'page 1', () => listRuns(db, { scope: SYSTEM_SCOPE, limit: 50 }));
+    await measure('loadPipelines', '–', () => loadPipelines(db, SYSTEM_SCOPE));
     await measure('loadPipelineRuns', 'page 1', () => loadPipelineRuns(db, { pipelineId: subject.pipelineId }));
     const deepPipeline = await deepCursor(db, { pipelineId: subject.pipelineId }, deepOffset);
     if (deepPipeline) {
@@ -77,19 +78,19 @@ export async function benchHistory(databaseUrl: string, opts: BenchHistoryOption
     await measure('loadPipelineRuns branch=main, last 7 days', 'page 1', () =>
       loadPipelineRuns(db, { pipelineId: subject.pipelineId, branch: 'main', period: '7d' }),
     );
-    await measure('loadOverview', '–', () => loadOverview(db));
+    await measure('loadOverview', '–', () => loadOverview(db, SYSTEM_SCOPE));
     await measure('loadRunView (retried run, step panel open)', '–', () => loadRunView(db, { runId: subject.runId, step: subject.stepKey }));
     await measure('loadStepView', '–', () => loadStepView(db, { runId: subject.runId, key: subject.stepKey }));
 
     const deepAll = await deepCursor(db, {}, deepOffset);
-    const plans: [string, RunListFilter][] = [
+    const plans: [string, Omit<RunListFilter, 'scope'>][] = [
       ['GET /api/v1/runs?limit=50', { limit: 50 }],
       [`no filter, ${deepAll?.offset.toLocaleString('en')} deep`, { limit: 25, cursor: deepAll?.cursor }],
       [`pipeline, ${deepPipeline?.offset.toLocaleString('en')} deep`, { pipelineId: subject.pipelineId, limit: 25, cursor: deepPipeline?.cursor }],
     ];
     for (const [name, filter] of plans) {
       log(`\nEXPLAIN ANALYZE of listRuns, ${name}:`);
-      const [statement] = await statementsOf(database, (capturing) => listRuns(capturing, filter));
+      const [statement] = await statementsOf(database, (capturing) => listRuns(capturing, { scope: SYSTEM_SCOPE, ...filter }));
       log((await explain(database, statement, { analyze: true })).join('\n'));
     }
     return rows;
@@ -116,7 +117,7 @@ async function benchSubjects(db: Db) {
     .orderBy(desc(sql`count(*)`))
     .limit(1);
   const now = new Date();
-  const filters: Record<string, RunListFilter> = {
+  const filters: Record<string, Omit<RunListFilter, 'scope'>> = {
     'no filter': {},
     pipeline: { pipelineId },
     'pipeline+status=succeeded': { pipelineId, status: 'succeeded' },
@@ -156,7 +157,7 @@ async function benchSubjects(db: Db) {
  * down a shorter list: a page near a list's end is cheap whatever the plan
  * (few rows remain), so it would prove nothing.
  */
-async function deepCursor(db: Db, filter: RunListFilter, offset: number) {
+async function deepCursor(db: Db, filter: Omit<RunListFilter, 'scope'>, offset: number) {
   const where = filterConditions(filter);
   const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(runs).where(where);
   const at = Math.min(offset, Math.floor(n / 2));
@@ -171,7 +172,7 @@ async function deepCursor(db: Db, filter: RunListFilter, offset: number) {
   return { offset: at, cursor: encodeCursor(row.at, row.id) };
 }
 
-function filterConditions(filter: RunListFilter): SQL | undefined {
+function filterConditions(filter: Omit<RunListFilter, 'scope'>): SQL | undefined {
   const c: (SQL | undefined)[] = [
     filter.pipelineId ? eq(runs.pipelineId, filter.pipelineId) : undefined,
     filter.status ? eq(runs.status, filter.status) : undefined,

@@ -10,6 +10,7 @@
  * nodes are laid out and React has hydrated the Retry button. Prints a Markdown table
  * for BENCHMARKS.md.
  */
+import { adminActor } from '../lib/testing/test-db';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,7 +46,7 @@ async function seed(dataDir: string, pipelinesDir: string) {
     .values({ email: 'seed@example.test', name: 'Seeder', passwordHash: '!service', role: 'admin' })
     .returning();
   const pipeline = await db.query.pipelines.findFirst();
-  const run = await triggerRun(db, { userId: user.id, email: user.email, name: user.name, role: 'admin' }, { pipelineId: pipeline!.id });
+  const run = await triggerRun(db, adminActor(user), { pipelineId: pipeline!.id });
   // Replace what the trigger queued with a finished history: 10 attempts a step.
   await db.delete(attempts).where(eq(attempts.runId, run.id));
   const items = await db.select().from(workItems).where(eq(workItems.runId, run.id));

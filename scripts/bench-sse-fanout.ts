@@ -11,6 +11,7 @@
  * process used, and how late its event loop ran. Not a test: figures vary
  * with the machine.
  */
+import { adminActor } from '../lib/testing/test-db';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -35,7 +36,7 @@ const url = process.env.DATABASE_URL;
 if (!url)
   throw new Error('Set DATABASE_URL to a PostgreSQL server: the benchmark creates and drops its own database there.');
 
-const actor: Actor = { userId: randomUUID(), email: 'bench@example.test', name: 'Bench', role: 'admin' };
+const actor: Actor = adminActor({ id: randomUUID(), email: 'bench@example.test', name: 'Bench' });
 
 function percentile(sorted: Float64Array, p: number) {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN;

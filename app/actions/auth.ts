@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { signIn, signOut } from '@/lib/auth/next-auth';
 import { createFirstAdmin, needsFirstAdmin } from '@/lib/auth/users';
 import { DomainError } from '@/lib/errors';
+import { publicFormAction } from '@/lib/operations/action';
 import { paths } from '@/lib/paths';
 import { getDb } from '@/lib/server/runtime';
 
@@ -23,7 +24,7 @@ const field = (form: FormData, name: string) => {
 const safeNext = (next: unknown) =>
   typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : paths.home();
 
-export async function signInAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
+export const signInAction = publicFormAction({ id: 'auth.sign_in', summary: 'Sign in with email and password', permission: 'public' }, async (_prev: AuthFormState, form: FormData): Promise<AuthFormState> => {
   const email = field(form, 'email');
   try {
     await signIn('credentials', {
@@ -36,7 +37,7 @@ export async function signInAction(_prev: AuthFormState, form: FormData): Promis
     throw error; // the redirect after a successful sign-in
   }
   return {};
-}
+});
 
 const setupSchema = z.object({
   name: z.string().trim().min(1, 'Enter your name').max(200),
@@ -45,7 +46,7 @@ const setupSchema = z.object({
 });
 
 /** First run: creates the first admin (only while nobody has an account) and signs them in. */
-export async function setupAction(_prev: AuthFormState, form: FormData): Promise<AuthFormState> {
+export const setupAction = publicFormAction({ id: 'auth.setup', summary: 'Create the first admin (only while nobody has an account)', permission: 'public' }, async (_prev: AuthFormState, form: FormData): Promise<AuthFormState> => {
   const values = { name: field(form, 'name'), email: field(form, 'email'), password: field(form, 'password') };
   const parsed = setupSchema.safeParse(values);
   if (!parsed.success) return { error: parsed.error.issues[0].message, fields: { name: values.name, email: values.email } };
@@ -59,8 +60,8 @@ export async function setupAction(_prev: AuthFormState, form: FormData): Promise
   }
   await signIn('credentials', { email: parsed.data.email, password: parsed.data.password, redirectTo: paths.home() });
   return {};
-}
+});
 
-export async function signOutAction() {
+export const signOutAction = publicFormAction({ id: 'auth.sign_out', summary: 'Sign out', permission: 'public' }, async () => {
   await signOut({ redirectTo: paths.signIn() });
-}
+});

@@ -49,7 +49,7 @@ export function ReplayForm({ runId, itemId, stepKey, initialInputs, schema, down
     event.preventDefault();
     if (problems.length || !enabled) return;
     startTransition(async () => {
-      const result = await replayItemAction(runId, itemId, { inputsJson: text, reason });
+      const result = await replayItemAction({ run_id: runId, item_id: itemId, inputs: JSON.parse(text) as Record<string, unknown>, reason });
       if (result.ok) {
         toast.success(`Replaying ${stepKey} — attempt ${result.data.number}`);
         refresh(queryKeys.run(runId), queryKeys.step(runId));

@@ -10,7 +10,7 @@ import { useConnectionState } from './live-events';
 export const POLL_MS = 5000;
 
 async function fetchView<N extends ViewName>(key: ViewKey<N>, signal: AbortSignal): Promise<ViewData<N>> {
-  const response = await fetch(viewUrl(key), { signal, headers: { accept: 'application/json' } });
+  const response = await fetch(viewUrl(key as unknown as ViewKey), { signal, headers: { accept: 'application/json' } });
   if (response.status === 401) {
     window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   }

@@ -40,7 +40,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
 
   const confirm = () =>
     startTransition(async () => {
-      const result = await retryRunAction(plan.runId, { reason, expectedAttempt: plan.runAttempt });
+      const result = await retryRunAction({ run_id: plan.runId, reason, expected_attempt: plan.runAttempt });
       if (result.ok) {
         dialog.current?.close();
         setReason('');

@@ -39,7 +39,7 @@ export function RetryStepButton({ plan }: { plan: StepRetryPlan }) {
 
   const confirm = () =>
     startTransition(async () => {
-      const r = await retryItemAction(plan.runId, plan.itemId, { reason });
+      const r = await retryItemAction({ run_id: plan.runId, item_id: plan.itemId, reason });
       if (r.ok) {
         dialog.current?.close();
         setReason('');

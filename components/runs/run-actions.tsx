@@ -5,6 +5,7 @@ import { useState, useTransition } from 'react';
 import { Play, Square } from 'lucide-react';
 import { toast } from 'sonner';
 import { cancelRunAction, triggerRunAction } from '@/app/actions/runs';
+import { paths } from '@/lib/paths';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
 import type { RetryPlan } from '@/lib/runs/retry-plan';
@@ -40,7 +41,7 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
           title={canCancel ? 'Stop the running steps and skip the rest' : `The run is ${plan.runStatus}`}
           onClick={() =>
             startTransition(async () => {
-              const r = await cancelRunAction(plan.runId);
+              const r = await cancelRunAction({ run_id: plan.runId });
               setResult(r);
               if (r.ok) toast(`Cancelling run #${plan.runNumber}`);
               refresh(queryKeys.run(plan.runId), queryKeys.step(plan.runId));
@@ -66,9 +67,9 @@ export function TriggerRunButton({ pipelineId }: { pipelineId: string }) {
         disabled={pending}
         onClick={() =>
           startTransition(async () => {
-            const r = await triggerRunAction(pipelineId);
+            const r = await triggerRunAction({ pipeline_id: pipelineId });
             setResult(r);
-            if (r.ok) router.push(r.data.url);
+            if (r.ok) router.push(paths.run(r.data.id));
           })
         }
       >

@@ -5,12 +5,12 @@ import { useState, useTransition } from 'react';
 import { RotateCcw } from 'lucide-react';
 import { toast } from 'sonner';
 import { bulkRetryAction } from '@/app/actions/runs';
-import type { BulkRetryResult } from '@/lib/runs/bulk-retry';
 import { paths } from '@/lib/paths';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
 import { RETRYABLE_RUN } from '@/lib/runs/state';
 import type { PipelineRunsView } from '@/lib/views/pipeline-runs';
+type BulkRetryAnswer = Extract<Awaited<ReturnType<typeof bulkRetryAction>>, { ok: true }>['data'];
 import { Button } from '../ui/button';
 import { StatusBadge } from '../ui/status-badge';
 import { absolute, formatDuration, relative } from '../ui/time';
@@ -21,7 +21,7 @@ type RunRow = PipelineRunsView['runs'][number];
 export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; empty: React.ReactNode }) {
   const refresh = useRefreshViews();
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [results, setResults] = useState<BulkRetryResult[] | null>(null);
+  const [results, setResults] = useState<BulkRetryAnswer['results'] | null>(null);
   const [pending, startTransition] = useTransition();
   const selectable = rows.filter((r) => RETRYABLE_RUN.includes(r.status));
   const toggle = (id: string) =>
@@ -35,15 +35,16 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
 
   const retrySelected = () =>
     startTransition(async () => {
-      const result = await bulkRetryAction([...selected]);
+      const result = await bulkRetryAction({ run_ids: [...selected] });
       if (!result.ok) {
         toast.error(result.error.message);
         return;
       }
-      setResults(result.data);
+      const answers = result.data.results;
+      setResults(answers);
       setSelected(new Set());
-      const ok = result.data.filter((r) => r.ok).length;
-      toast[ok === result.data.length ? 'success' : 'warning'](`Retried ${ok} of ${result.data.length} runs`);
+      const ok = answers.filter((r) => r.ok).length;
+      toast[ok === answers.length ? 'success' : 'warning'](`Retried ${ok} of ${answers.length} runs`);
       refresh(queryKeys.all('pipeline-runs'), queryKeys.all('overview'));
     });
 
@@ -71,10 +72,10 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
         >
           {results.map((r) => (
             <li
-              key={r.runId}
+              key={r.run_id}
               className={r.ok ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-300'}
             >
-              Run #{r.number ?? numberOf(r.runId) ?? '?'}: {r.ok ? `retrying (attempt ${r.attempt})` : r.error?.message}
+              Run #{('number' in r ? r.number : undefined) ?? numberOf(r.run_id) ?? '?'}: {r.ok && 'attempt' in r ? `retrying (attempt ${r.attempt})` : 'error' in r ? r.error?.message : ''}
             </li>
           ))}
         </ul>

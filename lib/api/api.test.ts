@@ -11,7 +11,8 @@ import * as attemptsRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/attempt
 import * as itemRetryRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/retry/route';
 import * as replayRoute from '@/app/api/v1/runs/[runId]/items/[itemId]/replay/route';
 import * as logsRoute from '@/app/api/v1/attempts/[attemptId]/logs/route';
-import * as viewsRoute from '@/app/api/views/[view]/route';
+import * as runViewRoute from '@/app/api/views/run/route';
+import * as pipelinesViewRoute from '@/app/api/views/pipelines/route';
 import * as bulkRetryRoute from '@/app/api/v1/runs/retry/route';
 import { loadRunView } from '../views/run';
 import { apiClient } from '../testing/api-client';
@@ -238,7 +239,7 @@ describe('HTTP API v1', () => {
   it('serves the dashboard views from the same loaders the pages render first', async () => {
     const run = await failedRun();
     const path = `/api/views/run?runId=${run.id}&step=deploy`;
-    const served = await api.call(viewsRoute.GET, { path, params: { view: 'run' } });
+    const served = await api.call(runViewRoute.GET, { path });
     expect(served.status).toBe(200);
     expect(served.headers.get('cache-control')).toBe('no-store');
     const rendered = await loadRunView(f.database.db, { runId: run.id, step: 'deploy' });
@@ -249,14 +250,13 @@ describe('HTTP API v1', () => {
       ['deploy', 'failed'],
     ]);
 
-    expect((await api.call(viewsRoute.GET, { path, params: { view: 'run' }, token: null })).status).toBe(401);
-    expect((await api.call(viewsRoute.GET, { path: '/api/views/nope', params: { view: 'nope' } })).status).toBe(404);
-    expect((await api.call(viewsRoute.GET, { path: '/api/views/run', params: { view: 'run' } })).status).toBe(400);
-    const unknownRun = await api.call(viewsRoute.GET, { path: `/api/views/run?runId=${UNKNOWN}`, params: { view: 'run' } });
+    expect((await api.call(runViewRoute.GET, { path, token: null })).status).toBe(401);
+    expect((await api.call(runViewRoute.GET, { path: '/api/views/run' })).status).toBe(400);
+    const unknownRun = await api.call(runViewRoute.GET, { path: `/api/views/run?runId=${UNKNOWN}` });
     expect(unknownRun.status).toBe(404);
 
     // Every pipeline's health from one ranked query: newest run first, and a rate over finished runs.
-    const pipelines = await api.call(viewsRoute.GET, { path: '/api/views/pipelines', params: { view: 'pipelines' } });
+    const pipelines = await api.call(pipelinesViewRoute.GET, { path: '/api/views/pipelines' });
     const health = pipelines.json.pipelines.find((p: { id: string }) => p.id === pipelineId).health;
     expect(health.recent[0].id).toBe(run.id);
     expect(health.recent.length).toBeGreaterThan(1);

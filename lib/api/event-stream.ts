@@ -69,7 +69,7 @@ export function eventStream(
           }
         };
         const visible = (e: EventRow) =>
-          matches(filter, e) && can(actor, 'run.read', { projectId: e.projectId ?? undefined });
+          matches(filter, e) && can(actor, 'project.read', { projectId: e.projectId });
         const sendBatch = (batch: HubBatch) => {
           const parts: Uint8Array[] = [];
           for (const { row, bytes } of batch.events) {

@@ -1,17 +1,20 @@
+import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { Actor } from '../actor';
 import { DomainError } from '../errors';
 import { paths } from '../paths';
+import { clientAddress } from '../server/client-address';
 import { getDb } from '../server/runtime';
 import { auth } from './next-auth';
 import { actorForToken } from './tokens';
 import { findActor } from './users';
 
-/** The signed-in user of this request (session cookie), or null. */
+/** The signed-in user of this request (session cookie), or null; a deactivated user is nobody. */
 export async function sessionActor(): Promise<Actor | null> {
   const session = await auth();
   const userId = session?.user?.id;
-  return userId ? findActor(await getDb(), userId) : null;
+  if (!userId) return null;
+  return findActor(await getDb(), userId, clientAddress(await headers()));
 }
 
 /** For pages: the signed-in user, or a redirect to sign-in. */
@@ -33,7 +36,7 @@ export async function requestActor(request: Request): Promise<Actor | null> {
   const header = request.headers.get('authorization');
   if (header) {
     const match = header.match(/^Bearer\s+(\S+)$/i);
-    return match ? actorForToken(await getDb(), match[1]) : null;
+    return match ? actorForToken(await getDb(), match[1], clientAddress(request.headers)) : null;
   }
   // No cookie, no session: skip decoding one.
   if (!request.headers.get('cookie')) return null;

@@ -1,5 +1,7 @@
 import NextAuth from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
+import { recordAudit } from '../audit';
+import { clientAddress } from '../server/client-address';
 import { getDb } from '../server/runtime';
 import { authSecret } from './secret';
 import { authenticate } from './users';
@@ -19,11 +21,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   providers: [
     Credentials({
       credentials: { email: { label: 'Email' }, password: { label: 'Password', type: 'password' } },
-      async authorize(credentials) {
+      async authorize(credentials, request) {
         const email = typeof credentials?.email === 'string' ? credentials.email : '';
         const password = typeof credentials?.password === 'string' ? credentials.password : '';
-        if (!email || !password) return null;
-        const actor = await authenticate(await getDb(), email, password);
+        // PostgreSQL text cannot hold NUL: such an email matches no account.
+        if (!email || !password || email.includes('\u0000') || email.length > 320) return null;
+        const db = await getDb();
+        const actor = await authenticate(db, email, password);
+        if (!actor) {
+          // Who tried which account from where; never the password.
+          await recordAudit(db, null, {
+            action: 'auth.sign_in_failed',
+            targetType: 'user',
+            targetId: email.slice(0, 320).toLowerCase(),
+            address: clientAddress(request.headers),
+          });
+        }
         return actor ? { id: actor.userId, email: actor.email, name: actor.name } : null;
       },
     }),

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { SYSTEM_SCOPE } from '../auth/permissions';
 import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ describe('deployment records', () => {
 
     // The build step is not a deployment: two attempts of staging, two rows.
     expect(await ofRun(run.id)).toHaveLength(2);
-    const latest = await latestDeployments(f.db);
+    const latest = await latestDeployments(f.db, SYSTEM_SCOPE);
     expect(latest.map((l) => [l.project, l.environment, l.deployment.version, l.deployment.status])).toEqual([
       ['deploys', 'staging', 2, 'succeeded'],
     ]);

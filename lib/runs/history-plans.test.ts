@@ -1,3 +1,4 @@
+import { SYSTEM_SCOPE } from '@/lib/auth/permissions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database, Db } from '@/db/client';
@@ -101,7 +102,7 @@ function expectReadsInOrder(plans: PlanNode[], table: string, index: string | st
 }
 
 /** The cursor listRuns gives out after the row half-way down the list. */
-async function midCursor(filter: RunListFilter) {
+async function midCursor(filter: Omit<RunListFilter, 'scope'>) {
   let cursor: string | null = null;
   let seen = 0;
   const [{ n }] = await db
@@ -118,7 +119,7 @@ async function midCursor(filter: RunListFilter) {
       ),
     );
   while (seen < n / 2) {
-    const page = await listRuns(db, { ...filter, cursor, limit: 3 });
+    const page = await listRuns(db, { scope: SYSTEM_SCOPE, ...filter, cursor, limit: 3 });
     if (!page.nextCursor) break;
     cursor = page.nextCursor;
     seen += page.items.length;
@@ -131,7 +132,7 @@ describe('history lists read their index in order', () => {
   // With a time bound, walking the time index and filtering by the other
   // column is also in order, and on a history this small sometimes cheaper:
   // either is accepted, a sort or a whole-table scan is not.
-  const cases: [string, () => RunListFilter, string | string[]][] = [
+  const cases: [string, () => Omit<RunListFilter, 'scope'>, string | string[]][] = [
     ['no filter', () => ({}), 'runs_created_idx'],
     ['pipeline', () => ({ pipelineId }), 'runs_pipeline_created_idx'],
     // Two filters: the index of both, or an in-order index of one with the other as a filter
@@ -150,19 +151,19 @@ describe('history lists read their index in order', () => {
       const filter = filterOf();
       const cursor = await midCursor(filter);
       expect(cursor, 'the seeded list spans several pages').toBeTruthy();
-      expectReadsInOrder(await plansOf((c) => listRuns(c, { ...filter, limit: 25 })), 'runs', index);
-      expectReadsInOrder(await plansOf((c) => listRuns(c, { ...filter, limit: 25, cursor })), 'runs', index);
+      expectReadsInOrder(await plansOf((c) => listRuns(c, { scope: SYSTEM_SCOPE, ...filter, limit: 25 })), 'runs', index);
+      expectReadsInOrder(await plansOf((c) => listRuns(c, { scope: SYSTEM_SCOPE, ...filter, limit: 25, cursor })), 'runs', index);
     });
   }
 
   it('the overview: failed runs of the last day, runs in flight, latest deployments', async () => {
-    expectReadsInOrder(await plansOf((c) => listFailedRunsSince(c, new Date(Date.now() - 86400_000))), 'runs', 'runs_status_created_idx');
-    expectReadsInOrder(await plansOf((c) => listActiveRuns(c)), 'runs', 'runs_active_created_idx');
-    expectReadsInOrder(await plansOf((c) => latestDeployments(c)), 'deployments', 'deployments_env_version_idx');
+    expectReadsInOrder(await plansOf((c) => listFailedRunsSince(c, SYSTEM_SCOPE, new Date(Date.now() - 86400_000))), 'runs', 'runs_status_created_idx');
+    expectReadsInOrder(await plansOf((c) => listActiveRuns(c, SYSTEM_SCOPE)), 'runs', 'runs_active_created_idx');
+    expectReadsInOrder(await plansOf((c) => latestDeployments(c, SYSTEM_SCOPE)), 'deployments', 'deployments_env_version_idx');
   });
 
   it("the pipelines view: each pipeline's last run and latest 20, a few index steps each", async () => {
-    expectReadsInOrder(await plansOf((c) => listPipelines(c)), 'runs', 'runs_pipeline_created_idx');
+    expectReadsInOrder(await plansOf((c) => listPipelines(c, SYSTEM_SCOPE)), 'runs', 'runs_pipeline_created_idx');
     const ids = (await db.select({ id: pipelines.id }).from(pipelines)).map((p) => p.id);
     expectReadsInOrder(await plansOf((c) => pipelinesHealth(c, ids)), 'runs', 'runs_pipeline_created_idx');
   });
@@ -207,7 +208,7 @@ describe('the rewritten reads answer as before', () => {
   });
 
   it("the pipelines view's last run and latest 20 are each pipeline's newest, newest first", async () => {
-    const listed = await listPipelines(db);
+    const listed = await listPipelines(db, SYSTEM_SCOPE);
     const health = await pipelinesHealth(db, listed.map((p) => p.id));
     for (const p of listed) {
       const newest = await db
@@ -222,7 +223,7 @@ describe('the rewritten reads answer as before', () => {
   });
 
   it('the latest deployment of each environment is its highest version', async () => {
-    const latest = await latestDeployments(db);
+    const latest = await latestDeployments(db, SYSTEM_SCOPE);
     const envs = await db.select().from(environments);
     expect(latest.map((l) => l.environment).sort()).toEqual(envs.map((e) => e.name).sort());
     for (const l of latest) {
@@ -233,7 +234,7 @@ describe('the rewritten reads answer as before', () => {
 
   it('a deep page continues exactly where the cursor says', async () => {
     const all = await db.select({ id: runs.id, at: sql<string>`${runs.createdAt}::text` }).from(runs).where(eq(runs.pipelineId, pipelineId)).orderBy(desc(runs.createdAt), desc(runs.id));
-    const page = await listRuns(db, { pipelineId, limit: 25, cursor: encodeCursor(all[49].at, all[49].id) });
+    const page = await listRuns(db, { scope: SYSTEM_SCOPE, pipelineId, limit: 25, cursor: encodeCursor(all[49].at, all[49].id) });
     expect(page.items.map((r) => r.id)).toEqual(all.slice(50, 75).map((r) => r.id));
   });
 });

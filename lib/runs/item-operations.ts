@@ -3,7 +3,7 @@ import type { Db, Tx } from '@/db/client';
 import { workItems } from '@/db/schema';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
-import { assertCan, type Action } from '../auth/permissions';
+import { assertCan, assertCanDeploy, type Permission } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import { transact } from '../events';
@@ -28,7 +28,7 @@ interface ItemContext {
 async function withLockedItem<T>(
   db: Db,
   actor: Actor,
-  action: Action,
+  action: Permission,
   runId: string,
   itemId: string,
   work: (ctx: ItemContext) => Promise<T>,
@@ -36,7 +36,7 @@ async function withLockedItem<T>(
   const arrivedAt = await runAttemptOnArrival(db, runId);
   return transact(db, async (tx, sink) => {
     const { run, movedWhileWaiting } = await lockRunFor(tx, runId, arrivedAt);
-    assertCan(actor, action, { projectId: run.projectId });
+    assertCan(actor, action, { projectId: run.projectId, what: 'Run' });
     if (movedWhileWaiting) throw await runInProgressError(tx, run);
     if (!isUuid(itemId)) throw notFound('Step');
     const [exists] = await tx
@@ -46,6 +46,9 @@ async function withLockedItem<T>(
     if (!exists) throw notFound('Step');
     const graph = await loadRunGraph(tx, run, { lock: true });
     const item = graph.items.find((i) => i.id === itemId)!;
+    // The step and every step below it may run again: each one's environment must allow this actor.
+    const below = descendants(graph.definition.steps, item.key);
+    await assertCanDeploy(tx, actor, run.projectId, [item, ...graph.items.filter((i) => below.has(i.key))].map((i) => i.environment));
     return work({ tx, changes: new RunChanges(tx, sink, run), graph, item, previous: graph.latest.get(item.id) });
   });
 }
@@ -101,6 +104,7 @@ export async function retryItem(
       action: 'item.retry',
       targetType: 'run',
       targetId: graph.run.id,
+      projectId: graph.run.projectId,
       reason,
       details: { item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt },
     });
@@ -157,6 +161,7 @@ export async function replayItem(
       action: 'item.replay',
       targetType: 'run',
       targetId: graph.run.id,
+      projectId: graph.run.projectId,
       reason,
       details: { item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt, rerun, diff: attempt.inputDiff },
     });

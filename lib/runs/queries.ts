@@ -12,6 +12,7 @@ import {
   workItems,
   type RunStatus,
 } from '@/db/schema';
+import { inProjectScope, type ProjectScope } from '../auth/permissions';
 import { waitingReasons } from '../engine/concurrency';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
@@ -20,7 +21,7 @@ import type { AttemptRow, ItemRow, RunRow } from './load';
 
 /** Reads shaped for the API and the pages; each takes a connection and returns exactly what is shown. */
 
-export async function listPipelines(conn: Conn) {
+export async function listPipelines(conn: Conn, scope: ProjectScope) {
   // Each pipeline's newest run by one backward step of runs_pipeline_created_idx,
   // however long its history.
   const lastRunId = conn
@@ -47,6 +48,7 @@ export async function listPipelines(conn: Conn) {
     .leftJoin(pipelineVersions, eq(pipelineVersions.id, pipelines.currentVersionId))
     .leftJoinLateral(lastRunId, sql`true`)
     .leftJoin(runs, eq(runs.id, lastRunId.id))
+    .where(inProjectScope(pipelines.projectId, scope))
     .orderBy(asc(projects.key), asc(pipelines.name));
 }
 export type PipelineSummary = Awaited<ReturnType<typeof listPipelines>>[number];
@@ -68,6 +70,8 @@ export async function getPipeline(conn: Conn, pipelineId: string) {
 }
 
 export interface RunListFilter {
+  /** The projects the reader may see (lib/auth/permissions.ts readableProjects). */
+  scope: ProjectScope;
   pipelineId?: string;
   status?: RunStatus;
   environment?: string;
@@ -87,6 +91,8 @@ export interface RunListFilter {
 export async function listRuns(conn: Conn, filter: RunListFilter) {
   const limit = Math.min(Math.max(filter.limit ?? 25, 1), 100);
   const where: SQL[] = [];
+  const inScope = inProjectScope(runs.projectId, filter.scope);
+  if (inScope) where.push(inScope);
   if (filter.pipelineId) where.push(eq(runs.pipelineId, filter.pipelineId));
   if (filter.status) where.push(eq(runs.status, filter.status));
   if (filter.environment) where.push(eq(runs.environment, filter.environment));
@@ -191,26 +197,26 @@ async function rowsOf<T>(conn: Conn, query: SQL): Promise<T[]> {
 }
 
 /** Failed runs since `since`, newest first, with their pipeline: the overview's "failing now". */
-export async function listFailedRunsSince(conn: Conn, since: Date) {
+export async function listFailedRunsSince(conn: Conn, scope: ProjectScope, since: Date) {
   return conn
     .select({ run: runs, pipelineName: pipelines.name, pipelineTitle: pipelines.title, actorName: users.name })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .leftJoin(users, eq(users.id, runs.triggeredBy))
-    .where(and(eq(runs.status, 'failed'), sql`${runs.createdAt} > ${since.toISOString()}::timestamptz`))
+    .where(and(eq(runs.status, 'failed'), sql`${runs.createdAt} > ${since.toISOString()}::timestamptz`, inProjectScope(runs.projectId, scope)))
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(200);
 }
 
 /** Runs queued or running now, newest first. */
-export async function listActiveRuns(conn: Conn) {
+export async function listActiveRuns(conn: Conn, scope: ProjectScope) {
   return conn
     .select({ run: runs, pipelineTitle: pipelines.title, actorName: users.name })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .leftJoin(users, eq(users.id, runs.triggeredBy))
     // Spelled as literals, not parameters, so the planner can prove runs_active_created_idx's predicate.
-    .where(sql`${runs.status} in ('queued', 'running')`)
+    .where(and(sql`${runs.status} in ('queued', 'running')`, inProjectScope(runs.projectId, scope)))
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(100);
 }

@@ -1,7 +1,7 @@
 import type { Db } from '@/db/client';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
-import { assertCan } from '../auth/permissions';
+import { assertCan, assertCanDeploy } from '../auth/permissions';
 import { DomainError } from '../errors';
 import { transact } from '../events';
 import { reasonOf } from './reason';
@@ -31,7 +31,7 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
   const arrivedAt = await runAttemptOnArrival(db, runId);
   return transact(db, async (tx, sink) => {
     const { run, movedWhileWaiting } = await lockRunFor(tx, runId, arrivedAt);
-    assertCan(actor, 'run.retry', { projectId: run.projectId });
+    assertCan(actor, 'run.retry', { projectId: run.projectId, what: 'Run' });
     if (movedWhileWaiting || run.status === 'queued' || run.status === 'running') throw await runInProgressError(tx, run);
     if (options.expectedAttempt !== undefined && options.expectedAttempt !== run.attempt) {
       throw new DomainError('conflict', `Run #${run.number} changed since you looked (now attempt ${run.attempt}).`, {
@@ -48,20 +48,24 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
     changes.startNewRunAttempt();
 
     const retry: Parameters<RunChanges['queueAttempts']>[0] = [];
+    const reset: typeof graph.items = [];
     for (const item of graph.items) {
       const previous = graph.latest.get(item.id);
       const decision = retryDecision(item, previous);
-      if (decision === 'retry' && previous) {
-        retry.push({ item, spec: retryOf(previous, actor.userId, reason) });
-      } else if (decision === 'reset') {
-        await changes.setItemStatus(item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
-      }
+      if (decision === 'retry' && previous) retry.push({ item, spec: retryOf(previous, actor.userId, reason) });
+      else if (decision === 'reset') reset.push(item);
+    }
+    // Every step the retry will run again, deployments among them, is checked before anything changes.
+    await assertCanDeploy(tx, actor, run.projectId, [...retry.map((r) => r.item.environment), ...reset.map((i) => i.environment)]);
+    for (const item of reset) {
+      await changes.setItemStatus(item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
     }
     await changes.queueAttempts(retry);
     await recordAudit(tx, actor, {
       action: 'run.retry',
       targetType: 'run',
       targetId: run.id,
+      projectId: run.projectId,
       reason,
       details: { run_attempt: run.attempt + 1, retried: retry.map((r) => r.item.key) },
     });

@@ -3,7 +3,7 @@ import type { Db } from '@/db/client';
 import { pipelines, runs, workItems, type RunTrigger } from '@/db/schema';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
-import { assertCan } from '../auth/permissions';
+import { assertCan, assertCanDeploy } from '../auth/permissions';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import { transact } from '../events';
@@ -29,10 +29,11 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
   if (!isUuid(input.pipelineId)) throw notFound('Pipeline');
   const [pipeline] = await db.select().from(pipelines).where(eq(pipelines.id, input.pipelineId));
   if (!pipeline) throw notFound('Pipeline');
-  assertCan(actor, 'run.trigger', { projectId: pipeline.projectId });
+  assertCan(actor, 'run.trigger', { projectId: pipeline.projectId, what: 'Pipeline' });
   if (!pipeline.currentVersionId) throw new DomainError('wrong_state', 'This pipeline has no loaded definition.');
   const version = await pipelineVersion(db, pipeline.currentVersionId);
   const { definition } = version;
+  await assertCanDeploy(db, actor, pipeline.projectId, definition.steps.map((s) => s.environment));
 
   const params = safeJson(withDefaults(definition.params, input.params ?? {}));
   const problems = validateAgainstSchema(definition.params, params);
@@ -90,7 +91,7 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
       runId: run.id,
       payload: { run_id: run.id, pipeline_id: pipeline.id, number, status: run.status },
     });
-    await recordAudit(tx, actor, { action: 'run.trigger', targetType: 'run', targetId: run.id, details: { number } });
+    await recordAudit(tx, actor, { action: 'run.trigger', targetType: 'run', targetId: run.id, projectId: run.projectId, details: { number, pipeline: pipeline.name } });
     // A new run's graph is what was just written: nothing to read back.
     const graph = { run, definition, steps: version.steps, items, latest: new Map() };
     return advanceRun(new RunChanges(tx, sink, run), graph);

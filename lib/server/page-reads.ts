@@ -1,9 +1,16 @@
 import { notFound } from 'next/navigation';
+import type { Actor } from '../actor';
+import { assertCan } from '../auth/permissions';
+import { requirePageActor } from '../auth/identity';
 import { DomainError } from '../errors';
+import { perform } from '../operations/define';
+import { projectOfRun } from '../operations/resources';
+import { publicOrigin } from '../paths';
 import { findItemByKey, getRunDetail } from '../runs/queries';
+import { VIEWS, type ViewData, type ViewName, type ViewParams } from '../views/registry';
 import { getDb } from './runtime';
 
-/** Runs a read for a page; an unknown id renders the 404 page instead of an error. */
+/** Runs a read for a page; an unknown id (or one the reader may not see) renders the 404 page instead of an error. */
 export async function orNotFound<T>(read: Promise<T>): Promise<T> {
   try {
     return await read;
@@ -13,13 +20,28 @@ export async function orNotFound<T>(read: Promise<T>): Promise<T> {
   }
 }
 
-/** What every page about one step of a run starts from; unknown run or step → the 404 page. */
-export async function loadStepPage(params: Promise<{ runId: string; key: string }>) {
+/**
+ * A page's first render: the same operation `GET /api/views/<name>` performs,
+ * with the signed-in user's permissions — so a page shows exactly what its
+ * refetches will.
+ */
+export async function readView<N extends ViewName>(name: N, params: ViewParams<N>): Promise<ViewData<N>> {
+  const actor = await requirePageActor();
+  return orNotFound(
+    perform<ViewData<N>>(VIEWS[name], { db: await getDb(), actor, origin: publicOrigin(), request: null }, { params: {}, query: params, body: undefined }),
+  );
+}
+
+/** What every page about one step of a run starts from; unknown run or step (or unreadable) → the 404 page. */
+export async function loadStepPage(params: Promise<{ runId: string; key: string }>, actor?: Actor) {
   const { runId, key: rawKey } = await params;
   const key = decodeURIComponent(rawKey);
   const db = await getDb();
+  const reader = actor ?? (await requirePageActor());
+  const projectId = await orNotFound(projectOfRun(db, { run_id: runId }));
+  await orNotFound(Promise.resolve().then(() => assertCan(reader, 'project.read', { projectId, what: 'Run' })));
   const detail = await orNotFound(getRunDetail(db, runId));
   const item = await orNotFound(findItemByKey(db, runId, key));
   const step = detail.version.definition.steps.find((s) => s.key === key) ?? null;
-  return { db, runId, key, detail, item, step, title: step?.title ?? key };
+  return { db, actor: reader, runId, key, detail, item, step, title: step?.title ?? key };
 }

@@ -7,7 +7,7 @@ import { EventHub } from '../event-hub';
 import { retentionFromEnv, startRetention } from '../retention';
 import { loadPipelineFiles, pipelinesDir, watchPipelines } from '../pipelines/loader';
 import { triggerRun } from '../runs/trigger-run';
-import { SERVICE_PASSWORD } from '../auth/users';
+import { actorOf, SERVICE_PASSWORD } from '../auth/users';
 
 export interface Runtime {
   database: Database;
@@ -132,7 +132,8 @@ async function seedDemoHistory(database: Database, log: (m: string) => void) {
     .values({ email: 'demo@reprise.local', name: 'Reprise demo', role: 'member', passwordHash: SERVICE_PASSWORD })
     .onConflictDoNothing();
   const [demoUser] = await db.select().from(users).where(eq(users.email, 'demo@reprise.local'));
-  const actor = { userId: demoUser.id, email: demoUser.email, name: demoUser.name, role: demoUser.role };
+  // The demo's service user acts as an admin of the demo project, nowhere else.
+  const actor = await actorOf(db, { ...demoUser, role: 'admin' });
   for (const p of wanted) {
     if (!p.currentVersionId) continue;
     await triggerRun(db, actor, {

@@ -1,5 +1,5 @@
 import type { Database } from '@/db/client';
-import { createApiToken } from '../auth/tokens';
+import { issueToken } from '../auth/tokens';
 import { buildRuntime, provideRuntime, type Runtime } from '../server/runtime';
 import type { Actor } from '../actor';
 
@@ -12,7 +12,7 @@ type Handler = (request: Request, context: { params: Promise<never> }) => Promis
 export async function apiClient(database: Database, actor: Actor): Promise<{ runtime: Runtime; token: string; call: typeof call }> {
   const runtime = await buildRuntime(database, { worker: false });
   provideRuntime(runtime);
-  const { token } = await createApiToken(database.db, actor.userId, 'test');
+  const { token } = await issueToken(database.db, { userId: actor.userId, name: 'test' });
   async function call(
     handler: Handler,
     init: { method?: string; path: string; params?: Record<string, string>; body?: unknown; token?: string | null; headers?: Record<string, string> },

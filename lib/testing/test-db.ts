@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '@/db/client';
 import { users } from '@/db/schema';
 import type { Actor } from '../actor';
 import { hashPassword } from '../auth/passwords';
+import { actorOf } from '../auth/users';
 import { loadPipelineFiles } from '../pipelines/loader';
 
 /**
@@ -37,6 +38,17 @@ export async function createTestDatabase(): Promise<Database & { drop(): Promise
   };
 }
 
+/** An instance admin acting as itself, for tests and benchmarks that call the domain directly. */
+export const adminActor = (user: { id: string; email: string; name: string }): Actor => ({
+  userId: user.id,
+  email: user.email,
+  name: user.name,
+  instanceRole: 'admin',
+  memberships: new Map(),
+  token: null,
+  address: null,
+});
+
 let userCount = 0;
 export async function createTestUser(database: Database, role: 'admin' | 'member' = 'admin'): Promise<Actor> {
   const email = `user${++userCount}-${randomUUID().slice(0, 6)}@example.test`;
@@ -44,7 +56,7 @@ export async function createTestUser(database: Database, role: 'admin' | 'member
     .insert(users)
     .values({ email, name: `Tester ${userCount}`, role, passwordHash: await hashPassword('correct horse battery') })
     .returning();
-  return { userId: user.id, email: user.email, name: user.name, role: user.role };
+  return actorOf(database.db, user);
 }
 
 /** Writes pipeline files to a temporary folder and loads them. */

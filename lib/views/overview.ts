@@ -1,4 +1,5 @@
 import type { Conn } from '@/db/client';
+import type { ProjectScope } from '../auth/permissions';
 import { latestDeployments } from '../deployments/queries';
 import { listActiveRuns, listFailedRunsSince } from '../runs/queries';
 import { toJson } from './json';
@@ -9,12 +10,12 @@ const DAY_MS = 24 * 3600 * 1000;
  * The home page: failed runs of the last 24 hours grouped by pipeline, what is
  * running, and the latest deployment of each environment.
  */
-export async function loadOverview(db: Conn) {
+export async function loadOverview(db: Conn, scope: ProjectScope) {
   const now = new Date();
   const [failed, active, deployed] = await Promise.all([
-    listFailedRunsSince(db, new Date(now.getTime() - DAY_MS)),
-    listActiveRuns(db),
-    latestDeployments(db),
+    listFailedRunsSince(db, scope, new Date(now.getTime() - DAY_MS)),
+    listActiveRuns(db, scope),
+    latestDeployments(db, scope),
   ]);
   const groups = new Map<string, { pipelineId: string; title: string; runs: RunLine[] }>();
   for (const row of failed) {

@@ -2,9 +2,11 @@ import type { Conn } from '@/db/client';
 import type { RunStatus } from '@/db/schema';
 import { DomainError } from '../errors';
 import { getPipeline, listRuns, runFilterOptions, type RunListFilter } from '../runs/queries';
+import { RUN_STATUSES } from '../runs/state';
+import { SYSTEM_SCOPE } from '../auth/permissions';
 import { toJson } from './json';
 
-export const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+export { RUN_STATUSES };
 export const RUN_TRIGGERS = ['manual', 'api', 'retry', 'redeploy', 'rollback', 'schedule'];
 export const RUN_PERIODS: Record<string, number> = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400 };
 
@@ -35,8 +37,10 @@ export async function loadPipelineRuns(db: Conn, params: PipelineRunsParams) {
   const options = await runFilterOptions(db, pipeline.id);
   const until = params.until && !Number.isNaN(Date.parse(params.until)) ? params.until : now.toISOString();
   const filter: RunListFilter = {
+    // The pipeline's project was authorized by the door (lib/operations/views.ts).
+    scope: SYSTEM_SCOPE,
     pipelineId: pipeline.id,
-    status: RUN_STATUSES.includes(params.status as RunStatus) ? (params.status as RunStatus) : undefined,
+    status: (RUN_STATUSES as readonly string[]).includes(params.status ?? '') ? (params.status as RunStatus) : undefined,
     branch: params.branch || undefined,
     trigger: RUN_TRIGGERS.includes(params.trigger ?? '') ? params.trigger : undefined,
     actorId: options.actors.some((a) => a.id === params.actor) ? params.actor : undefined,

@@ -1,10 +1,12 @@
 import type { Conn } from '@/db/client';
+import type { ProjectScope } from '../auth/permissions';
 import { listLoadErrors, listPipelines, pipelinesHealth } from '../runs/queries';
 import { toJson } from './json';
 
 /** Every pipeline with its health (status strip, success rate, median duration), and the files that failed to load. */
-export async function loadPipelines(db: Conn) {
-  const [pipelines, errors] = await Promise.all([listPipelines(db), listLoadErrors(db)]);
+export async function loadPipelines(db: Conn, scope: ProjectScope) {
+  // A file that failed to load names no project anyone may read: only instance admins see those.
+  const [pipelines, errors] = await Promise.all([listPipelines(db, scope), scope.all ? listLoadErrors(db) : []]);
   const health = await pipelinesHealth(db, pipelines.map((p) => p.id));
   const withHealth = pipelines.map((p) => ({ ...p, health: health.get(p.id)! }));
   return toJson({

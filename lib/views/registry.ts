@@ -1,32 +1,21 @@
-import { z } from 'zod';
-import type { Conn } from '@/db/client';
-import { loadOverview } from './overview';
-import { loadPipelineRuns } from './pipeline-runs';
-import { loadPipelines } from './pipelines';
-import { loadRunView } from './run';
-import { loadStepView } from './step';
-
-const text = z.string().max(500).optional();
-const id = z.string().max(100);
+import type { z } from 'zod';
+import { overviewViewOp, pipelineRunsViewOp, pipelinesViewOp, runViewOp, stepViewOp } from '../operations/views';
 
 /**
- * Every view the dashboard holds in its query cache, by name: the loader the
- * page's first render calls and `GET /api/views/<name>` serves, and the
- * parameters it takes (from the query string).
+ * Every view the dashboard holds in its query cache, by name: the operation
+ * its page's first render performs and `GET /api/views/<name>` serves.
  */
 export const VIEWS = {
-  overview: { params: z.object({}), load: (db: Conn) => loadOverview(db) },
-  pipelines: { params: z.object({}), load: (db: Conn) => loadPipelines(db) },
-  'pipeline-runs': {
-    params: z.object({ pipelineId: id, status: text, branch: text, trigger: text, actor: text, period: text, cursor: text, until: text }),
-    load: loadPipelineRuns,
-  },
-  run: { params: z.object({ runId: id, attempt: text, step: text }), load: loadRunView },
-  step: { params: z.object({ runId: id, key: z.string().max(200) }), load: loadStepView },
+  overview: overviewViewOp,
+  pipelines: pipelinesViewOp,
+  'pipeline-runs': pipelineRunsViewOp,
+  run: runViewOp,
+  step: stepViewOp,
 } as const;
 
-export type ViewName = keyof typeof VIEWS;
-export type ViewParams<N extends ViewName> = z.infer<(typeof VIEWS)[N]['params']>;
-export type ViewData<N extends ViewName> = Awaited<ReturnType<(typeof VIEWS)[N]['load']>>;
+type Views = typeof VIEWS;
+export type ViewName = keyof Views;
+export type ViewParams<N extends ViewName> = Views[N] extends { query?: infer Q } ? (Q extends z.ZodType ? z.input<Q> : Record<string, never>) : Record<string, never>;
+export type ViewData<N extends ViewName> = Awaited<ReturnType<Views[N]['run']>>;
 
 export const isViewName = (name: string): name is ViewName => Object.hasOwn(VIEWS, name);

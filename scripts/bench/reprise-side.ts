@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { adminActor } from '../../lib/testing/test-db';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,7 +62,7 @@ async function openFixture(backend: Backend, pipelineYaml: string): Promise<Fixt
     return {
       database,
       url,
-      actor: { userId: user.id, email: user.email, name: user.name, role: 'admin' },
+      actor: adminActor(user),
       pipelineId: pipeline.id,
       async close() {
         await database.close().catch(() => {});

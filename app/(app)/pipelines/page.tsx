@@ -1,10 +1,9 @@
 import { PipelinesPageView } from '@/components/pipelines/pipelines-view';
-import { getDb } from '@/lib/server/runtime';
-import { loadPipelines } from '@/lib/views/pipelines';
+import { readView } from '@/lib/server/page-reads';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Pipelines' };
 
 export default async function PipelinesPage() {
-  return <PipelinesPageView initial={await loadPipelines(await getDb())} />;
+  return <PipelinesPageView initial={await readView('pipelines', {})} />;
 }

@@ -1,7 +1,5 @@
 import { RunPageView } from '@/components/runs/run-view';
-import { orNotFound } from '@/lib/server/page-reads';
-import { getDb } from '@/lib/server/runtime';
-import { loadRunView } from '@/lib/views/run';
+import { readView } from '@/lib/server/page-reads';
 import { viewKey } from '@/lib/query-keys';
 
 export const dynamic = 'force-dynamic';
@@ -16,6 +14,6 @@ export default async function RunPage({
   const { runId } = await params;
   const { retry, attempt, step } = await searchParams;
   const [, viewParams] = viewKey('run', { runId, attempt, step });
-  const initial = await orNotFound(loadRunView(await getDb(), viewParams));
+  const initial = await readView('run', viewParams);
   return <RunPageView initial={initial} params={viewParams} openRetry={retry === '1'} />;
 }

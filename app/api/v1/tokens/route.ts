@@ -1,0 +1,7 @@
+import { operations } from '@/lib/operations';
+import { route } from '@/lib/operations/rest';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(operations.listTokensOp);
+export const POST = route(operations.createTokenOp);

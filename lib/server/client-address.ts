@@ -1,0 +1,16 @@
+/**
+ * The client's address, for the audit log and per-address rate limits.
+ *
+ * `next start` puts the socket's address in X-Forwarded-For when the request
+ * has none. Behind a reverse proxy (REPRISE_TRUSTED_PROXY set), the proxy
+ * appends the client it saw: the last entry is the one our proxy wrote. Without
+ * one, a client could send its own header, so only a single plain address is
+ * taken — a list is a forgery or a proxy we were not told about.
+ */
+export function clientAddress(headers: Headers): string | null {
+  const forwarded = headers.get('x-forwarded-for');
+  if (!forwarded) return null;
+  const entries = forwarded.split(',').map((e) => e.trim()).filter(Boolean);
+  const address = process.env.REPRISE_TRUSTED_PROXY ? entries[entries.length - 1] : entries.length === 1 ? entries[0] : null;
+  return address && /^[0-9a-fA-F:.]{2,45}$/.test(address) ? address : null;
+}
