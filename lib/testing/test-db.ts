@@ -50,11 +50,13 @@ export const adminActor = (user: { id: string; email: string; name: string }): A
 });
 
 let userCount = 0;
+// Every test user has the same password: hashed once per process (scrypt is slow on purpose).
+let testPasswordHash: Promise<string> | null = null;
 export async function createTestUser(database: Database, role: 'admin' | 'member' = 'admin'): Promise<Actor> {
   const email = `user${++userCount}-${randomUUID().slice(0, 6)}@example.test`;
   const [user] = await database.db
     .insert(users)
-    .values({ email, name: `Tester ${userCount}`, role, passwordHash: await hashPassword('correct horse battery') })
+    .values({ email, name: `Tester ${userCount}`, role, passwordHash: await (testPasswordHash ??= hashPassword('correct horse battery')) })
     .returning();
   return actorOf(database.db, user);
 }
