@@ -1,5 +1,6 @@
 'use client';
 
+import { useMay } from '../access/may';
 import { useRouter } from 'next/navigation';
 import { useRef, useState, useTransition } from 'react';
 import { RotateCcw } from 'lucide-react';
@@ -30,6 +31,7 @@ export interface StepRetryPlan {
  * retried it meanwhile) is shown in the dialog.
  */
 export function RetryStepButton({ plan }: { plan: StepRetryPlan }) {
+  const may = useMay();
   const router = useRouter();
   const refresh = useRefreshViews();
   const dialog = useRef<HTMLDialogElement>(null);
@@ -55,6 +57,7 @@ export function RetryStepButton({ plan }: { plan: StepRetryPlan }) {
       refresh(queryKeys.run(plan.runId), queryKeys.step(plan.runId));
     });
 
+  if (!may.operate) return null;
   return (
     <>
       <Button

@@ -1,5 +1,6 @@
 'use client';
 
+import { useMay } from '../access/may';
 import { useRouter } from 'next/navigation';
 import { useState, useTransition } from 'react';
 import { Play, Square } from 'lucide-react';
@@ -31,6 +32,7 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
   const [result, setResult] = useState<ActionResult<unknown> | null>(null);
   const [pending, startTransition] = useTransition();
   const canCancel = plan.runStatus === 'queued' || plan.runStatus === 'running';
+  if (!useMay().operate) return null;
   return (
     <div className="flex flex-col items-end">
       <div className="flex gap-2">
@@ -57,9 +59,11 @@ export function RunActions({ plan, openRetry = false }: { plan: RetryPlan; openR
 }
 
 export function TriggerRunButton({ pipelineId }: { pipelineId: string }) {
+  const may = useMay();
   const router = useRouter();
   const [result, setResult] = useState<ActionResult<unknown> | null>(null);
   const [pending, startTransition] = useTransition();
+  if (!may.operate) return null;
   return (
     <div className="flex flex-col items-end">
       <Button

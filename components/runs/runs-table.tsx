@@ -1,5 +1,6 @@
 'use client';
 
+import { useMay } from '../access/may';
 import Link from 'next/link';
 import { useState, useTransition } from 'react';
 import { RotateCcw } from 'lucide-react';
@@ -23,7 +24,9 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<BulkRetryAnswer['results'] | null>(null);
   const [pending, startTransition] = useTransition();
-  const selectable = rows.filter((r) => RETRYABLE_RUN.includes(r.status));
+  const may = useMay();
+  // Only readers who may retry are offered the selection.
+  const selectable = may.operate ? rows.filter((r) => RETRYABLE_RUN.includes(r.status)) : [];
   const toggle = (id: string) =>
     setSelected((prev) => {
       const next = new Set(prev);

@@ -14,6 +14,8 @@ export interface OperationContext {
   origin: string;
   /** The HTTP request, for operations that answer with a stream or a file; null through a server action. */
   request: Request | null;
+  /** The project the door authorized the operation in (set by perform for operations with a project). */
+  projectId?: string;
 }
 
 /** A public door needs no identity (sign-in, the API description); every other one does. */
@@ -122,11 +124,12 @@ export async function perform<O>(
   }
   const params: unknown = parsePart(op.params, raw.params, 'path');
   const query: unknown = parsePart(op.query, raw.query, 'query');
+  let projectId: string | undefined;
   if (op.permission !== 'public') {
-    const projectId = op.project ? await op.project(ctx.db, params as never, query as never) : undefined;
+    projectId = op.project ? await op.project(ctx.db, params as never, query as never) : undefined;
     assertCan(ctx.actor!, op.permission, { projectId, what: op.what });
   }
   const body: unknown = parsePart(op.body, raw.body, 'body');
   const input = { ...(params as object), ...(query as object), ...(body as object) };
-  return op.run(ctx as OperationContext, input as never) as Promise<O>;
+  return op.run({ ...ctx, projectId } as OperationContext, input as never) as Promise<O>;
 }

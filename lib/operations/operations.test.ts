@@ -192,7 +192,7 @@ steps:
   };
 
   async function call(op: AnyOperation, token: string | null, overrides: Record<string, string> = {}) {
-    const values = { ...ids, name: 'staging', ...overrides };
+    const values: Record<string, string> = { ...ids, name: 'staging', ...overrides };
     const fill = (s: string) => s.replace(/\{(\w+)\}/g, (_, k: string) => values[k]);
     const params = Object.fromEntries([...op.path.matchAll(/\{(\w+)\}/g)].map(([, k]) => [k.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase()), values[k]]));
     const query = QUERIES[op.id] ? `?${fill(QUERIES[op.id])}` : '';

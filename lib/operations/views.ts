@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { readableProjects } from '../auth/permissions';
+import type { Actor } from '../actor';
+import { can, readableProjects } from '../auth/permissions';
 import { loadOverview } from '../views/overview';
 import { loadPipelineRuns } from '../views/pipeline-runs';
 import { loadPipelines } from '../views/pipelines';
@@ -17,6 +18,15 @@ import { projectOfPipeline, projectOfRun } from './resources';
  */
 
 const filterText = text(200).optional();
+
+/**
+ * What the page may offer this reader: buttons a viewer could not use are not
+ * shown (the server refuses them anyway). Deployments to a protected
+ * environment are refused with the role they need.
+ */
+const mayIn = (actor: Actor, projectId: string | undefined) => ({
+  operate: can(actor, 'run.retry', { projectId }),
+});
 
 export const overviewViewOp = defineOperation({
   id: 'views.overview',
@@ -60,7 +70,7 @@ export const pipelineRunsViewOp = defineOperation({
   permission: 'project.read',
   project: (db, _params, query) => projectOfPipeline(db, { pipeline_id: query.pipelineId }),
   what: 'Pipeline',
-  run: ({ db }, query) => loadPipelineRuns(db, query),
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadPipelineRuns(db, query)), may: mayIn(actor, projectId) }),
 });
 
 export const runViewOp = defineOperation({
@@ -74,7 +84,7 @@ export const runViewOp = defineOperation({
   permission: 'project.read',
   project: (db, _params, query) => projectOfRun(db, { run_id: query.runId }),
   what: 'Run',
-  run: ({ db }, query) => loadRunView(db, query),
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadRunView(db, query)), may: mayIn(actor, projectId) }),
 });
 
 export const stepViewOp = defineOperation({
@@ -88,5 +98,5 @@ export const stepViewOp = defineOperation({
   permission: 'project.read',
   project: (db, _params, query) => projectOfRun(db, { run_id: query.runId }),
   what: 'Run',
-  run: ({ db }, query) => loadStepView(db, query),
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadStepView(db, query)), may: mayIn(actor, projectId) }),
 });

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { ReplayForm } from '@/components/attempts/replay-form';
 import { Card } from '@/components/ui/card';
 import { JsonView } from '@/components/ui/json-view';
+import { can } from '@/lib/auth/permissions';
 import { descendants } from '@/lib/pipelines/definition';
 import { paths } from '@/lib/paths';
 import { isFinishedRun } from '@/lib/runs/state';
@@ -11,7 +12,8 @@ export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Replay' };
 
 export default async function ReplayPage({ params }: { params: Promise<{ runId: string; key: string }> }) {
-  const { runId, key, detail, item, step } = await loadStepPage(params);
+  const { runId, key, detail, item, step, actor } = await loadStepPage(params);
+  const mayReplay = can(actor, 'run.replay', { projectId: detail.run.projectId });
   const latest = detail.items.find((i) => i.id === item.id)?.latestAttempt ?? null;
   const finished = isFinishedRun(detail.run.status);
   const downstream = [...descendants(detail.version.definition.steps, key)];
@@ -38,6 +40,11 @@ export default async function ReplayPage({ params }: { params: Promise<{ runId: 
           The run is {detail.run.status}; replay is available once it has finished.
         </p>
       ) : null}
+      {!mayReplay ? (
+        <p className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+          Replaying needs the operator role in this project; you may look at the inputs but not run them.
+        </p>
+      ) : null}
       {!latest ? (
         <Card>
           <p className="text-sm">This step never ran, so there are no inputs to start from. Retry the run instead.</p>
@@ -51,7 +58,7 @@ export default async function ReplayPage({ params }: { params: Promise<{ runId: 
             initialInputs={latest.inputs}
             schema={step?.inputSchema ?? null}
             downstream={downstream}
-            enabled={finished}
+            enabled={finished && mayReplay}
             doneUrl={paths.step(runId, key)}
           />
         </Card>
