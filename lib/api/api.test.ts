@@ -243,7 +243,8 @@ describe('HTTP API v1', () => {
     expect(served.status).toBe(200);
     expect(served.headers.get('cache-control')).toBe('no-store');
     const rendered = await loadRunView(f.database.db, { runId: run.id, step: 'deploy' });
-    expect({ ...served.json, now: null }).toEqual({ ...rendered, now: null });
+    // The door adds what the reader may do (an admin here: operate).
+    expect({ ...served.json, now: null }).toEqual({ ...rendered, now: null, may: { operate: true } });
     expect(served.json.panel.attempts.map((a: { status: string }) => a.status)).toEqual(['failed']);
     expect(served.json.nodes.map((n: { key: string; status: string }) => [n.key, n.status])).toEqual([
       ['build', 'succeeded'],
