@@ -1,0 +1,87 @@
+import type { Browser, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+// Who may do what, as people meet it: an admin (here the bootstrap token)
+// makes a viewer and an operator and protects production; the viewer looks
+// but cannot touch; the operator is refused what deploys to production; the
+// audit log says who did what and why.
+test.describe.configure({ mode: 'serial' });
+
+const stamp = Date.now();
+const VIEWER = { email: `vera-${stamp}@example.test`, name: 'Vera Viewer', password: 'viewer password 1' };
+const OPERATOR = { email: `otto-${stamp}@example.test`, name: 'Otto Operator', password: 'operator password 1' };
+const admin = () => ({ authorization: `Bearer ${process.env.E2E_TOKEN}` });
+
+async function signInAs(browser: Browser, user: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/sign-in/);
+  return page;
+}
+
+test('a viewer looks but cannot touch; an operator is refused production once it is protected; the audit log says why', async ({
+  browser,
+  request,
+  api,
+}) => {
+  for (const [user, role] of [
+    [VIEWER, 'viewer'],
+    [OPERATOR, 'operator'],
+  ] as const) {
+    const created = await request.post('/api/v1/users', { headers: admin(), data: { ...user, reason: 'joins the shop team' } });
+    expect(created.status()).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const member = await request.put(`/api/v1/projects/demo/members/${id}`, { headers: admin(), data: { role, reason: `${role} of the shop` } });
+    expect(member.status()).toBe(200);
+  }
+  const protectedEnv = await request.put('/api/v1/projects/demo/environments/production', {
+    headers: admin(),
+    data: { protection: { required_role: 'deployer' }, reason: 'production needs a deployer' },
+  });
+  expect(protectedEnv.status()).toBe(200);
+
+  // A release whose staging fails on its first attempt (examples/scripts/deploy.sh).
+  const run = await api.trigger('release');
+  await api.waitFor(run.id, 'failed');
+
+  // The viewer sees the run, and no button that would act on it.
+  const viewer = await signInAs(browser, VIEWER);
+  await viewer.goto(`/runs/${run.id}`);
+  await expect(viewer.getByRole('heading', { name: new RegExp(`Run #${run.number}`) })).toBeVisible();
+  await expect(viewer.getByText('Deploy to staging').first()).toBeVisible();
+  await expect(viewer.getByRole('button', { name: /Retry/ })).toHaveCount(0);
+  await expect(viewer.getByRole('button', { name: /Cancel run/ })).toHaveCount(0);
+  await expect(viewer.getByRole('link', { name: /Replay/ })).toHaveCount(0);
+  // Forced through the API with the viewer's own session, the server refuses.
+  const forced = await viewer.request.post(`/api/v1/runs/${run.id}/retry`, { data: { reason: 'forced' } });
+  expect(forced.status()).toBe(403);
+  await viewer.screenshot({ path: 'test-results/screenshots/run-as-viewer.png' });
+
+  // The operator may retry, but this retry would deploy to production: refused, saying why.
+  const operator = await signInAs(browser, OPERATOR);
+  await operator.goto(`/runs/${run.id}`);
+  await operator.getByRole('button', { name: 'Retry failed steps' }).click();
+  const dialog = operator.getByRole('dialog');
+  await dialog.getByLabel(/reason/i).fill('registry hiccup');
+  await dialog.getByRole('button', { name: 'Retry 1 step' }).click();
+  await expect(dialog.getByText(/Deploying to production needs the deployer role/)).toBeVisible();
+  await operator.screenshot({ path: 'test-results/screenshots/retry-refused-production.png' });
+  expect((await api.run(run.id)).status).toBe('failed');
+  // Where nothing is protected, the operator operates.
+  const prompt = await api.pipelineId('prompt');
+  const triggered = await operator.request.post(`/api/v1/pipelines/${prompt}/runs`, { data: {} });
+  expect(triggered.status()).toBe(201);
+
+  // Every change is in the audit log with its reason; the refused retry changed nothing.
+  const audit = await request.get('/api/v1/audit?project=demo&limit=50', { headers: admin() });
+  const entries = ((await audit.json()) as { items: { action: string; reason: string | null; actor: { email: string } | null }[] }).items;
+  expect(entries.find((e) => e.action === 'environment.protect')?.reason).toBe('production needs a deployer');
+  expect(entries.filter((e) => e.action === 'member.set').map((e) => e.reason)).toEqual(
+    expect.arrayContaining(['viewer of the shop', 'operator of the shop']),
+  );
+  expect(entries.find((e) => e.action === 'run.trigger' && e.actor?.email === OPERATOR.email)).toBeTruthy();
+  expect(entries.find((e) => e.action === 'run.retry' && e.reason === 'registry hiccup')).toBeUndefined();
+});
