@@ -1,7 +1,6 @@
 import { headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { Actor } from '../actor';
-import { DomainError } from '../errors';
 import { paths } from '../paths';
 import { clientAddress } from '../server/client-address';
 import { getDb } from '../server/runtime';
@@ -21,13 +20,6 @@ export async function sessionActor(): Promise<Actor | null> {
 export async function requirePageActor(next?: string): Promise<Actor> {
   const actor = await sessionActor();
   if (!actor) redirect(paths.signIn(next));
-  return actor;
-}
-
-/** For server actions: the signed-in user, or a 401 refusal. */
-export async function requireActionActor(): Promise<Actor> {
-  const actor = await sessionActor();
-  if (!actor) throw new DomainError('unauthenticated', 'Your session has ended; sign in again.');
   return actor;
 }
 

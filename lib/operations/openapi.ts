@@ -59,13 +59,11 @@ export function openApiDocument(operations: readonly AnyOperation[], serverUrl: 
     if (op.permission !== 'public') {
       responses[401] = errorResponse('No identity: sign in or send a Bearer token');
       responses[403] = errorResponse("The caller's role does not allow it");
-      responses[429] = errorResponse('Rate limited; see Retry-After');
     }
     if (isMutation(op)) {
       responses[409] = errorResponse('Conflict: a concurrent change, or already done');
       if (op.body) {
         responses[413] = errorResponse('Body larger than 1 MiB');
-        responses[415] = errorResponse('Body is not JSON');
         responses[422] = errorResponse('Invalid inputs, with details: [{ path, message }]');
       }
     }

@@ -1,6 +1,6 @@
 import { notFound } from 'next/navigation';
 import type { Actor } from '../actor';
-import { assertCan } from '../auth/permissions';
+import { can } from '../auth/permissions';
 import { requirePageActor } from '../auth/identity';
 import { DomainError } from '../errors';
 import { perform } from '../operations/define';
@@ -39,7 +39,8 @@ export async function loadStepPage(params: Promise<{ runId: string; key: string 
   const db = await getDb();
   const reader = actor ?? (await requirePageActor());
   const projectId = await orNotFound(projectOfRun(db, { run_id: runId }));
-  await orNotFound(Promise.resolve().then(() => assertCan(reader, 'project.read', { projectId, what: 'Run' })));
+  // A run of a project the reader may not read is not found, as through the API.
+  if (!can(reader, 'project.read', { projectId })) notFound();
   const detail = await orNotFound(getRunDetail(db, runId));
   const item = await orNotFound(findItemByKey(db, runId, key));
   const step = detail.version.definition.steps.find((s) => s.key === key) ?? null;
