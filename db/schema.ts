@@ -18,18 +18,30 @@ const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull(
 
 // ---------------------------------------------------------------- identity
 
-export const users = pgTable('users', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  email: text('email').notNull().unique(),
-  name: text('name').notNull(),
-  passwordHash: text('password_hash').notNull(),
-  // The instance role: `admin` manages users and may do anything in every
-  // project; `member` has what its project memberships give it.
-  role: text('role').$type<UserRole>().notNull().default('member'),
-  // A deactivated user's sessions and tokens stop working at the next request.
-  active: boolean('active').notNull().default(true),
-  createdAt: createdAt(),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull().unique(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    // The instance role: `admin` manages users and may do anything in every
+    // project; `member` has what its project memberships give it.
+    role: text('role').$type<UserRole>().notNull().default('member'),
+    // True when single sign-on's group mapping made the user an instance
+    // admin: the next SSO sign-in without such a group takes it back. An admin
+    // who sets the role by hand owns it (false), and SSO leaves it alone.
+    roleFromSso: boolean('role_from_sso').notNull().default(false),
+    // A deactivated user's sessions and tokens stop working at the next request.
+    active: boolean('active').notNull().default(true),
+    // The OpenID Connect identity the user signs in with (lib/auth/sso.ts):
+    // the provider's issuer and its stable `sub`, never the email, which may change.
+    ssoIssuer: text('sso_issuer'),
+    ssoSubject: text('sso_subject'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('users_sso_identity_idx').on(t.ssoIssuer, t.ssoSubject)],
+);
 
 /** A user's role in one project (lib/auth/roles.ts). */
 export const projectMembers = pgTable(
@@ -42,6 +54,11 @@ export const projectMembers = pgTable(
       .notNull()
       .references(() => users.id),
     role: text('role').$type<ProjectRole>().notNull(),
+    // Granted by single sign-on's group mapping: the next SSO sign-in sets it
+    // again from the groups, or removes it. SSO never lowers or removes an
+    // admin's grant (false); when the groups give more, the membership becomes
+    // SSO's, so that leaving the group takes the higher role back.
+    fromSso: boolean('from_sso').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user_idx').on(t.userId)],
@@ -477,6 +494,8 @@ export interface InputChange {
   path: string;
   before?: unknown;
   after?: unknown;
+  /** A secret input changed: before and after read "••••" (lib/secrets.ts). */
+  secret?: true;
 }
 /** The parsed YAML as stored with each version; see lib/pipelines/definition.ts. */
 export type PipelineDefinitionJson = Record<string, unknown>;

@@ -20,7 +20,7 @@ test('first run: create the admin, then sign in', async ({ page, browser }) => {
   await expect(other).toHaveURL(/sign-in/);
   await other.getByLabel('Email').fill(ADMIN.email);
   await other.getByLabel('Password').fill('wrong password');
-  await other.getByRole('button', { name: 'Sign in' }).click();
+  await other.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(other.getByText('That email and password do not match an account.')).toBeVisible();
   await signIn(other);
   await expect(other.getByText(ADMIN.name)).toBeVisible();

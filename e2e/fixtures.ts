@@ -84,7 +84,7 @@ export async function signIn(page: Page) {
   }
   await page.getByLabel('Email').fill(ADMIN.email);
   await page.getByLabel('Password').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).not.toHaveURL(/sign-in/);
 }
 
@@ -99,3 +99,14 @@ export const test = base.extend<{ api: Api; signedInPage: Page }>({
 });
 
 export { expect };
+
+/** A new browser context signed in as someone other than the admin (their own cookies, their own role). */
+export async function signInAs(browser: import('@playwright/test').Browser, user: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).not.toHaveURL(/sign-in/);
+  return page;
+}

@@ -1,5 +1,4 @@
-import type { Browser, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, signInAs, test } from './fixtures';
 
 // Who may do what, as people meet it: an admin (here the bootstrap token)
 // makes a viewer and an operator and protects production; the viewer looks
@@ -11,16 +10,6 @@ const stamp = Date.now();
 const VIEWER = { email: `vera-${stamp}@example.test`, name: 'Vera Viewer', password: 'viewer password 1' };
 const OPERATOR = { email: `otto-${stamp}@example.test`, name: 'Otto Operator', password: 'operator password 1' };
 const admin = () => ({ authorization: `Bearer ${process.env.E2E_TOKEN}` });
-
-async function signInAs(browser: Browser, user: { email: string; password: string }): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/sign-in');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/sign-in/);
-  return page;
-}
 
 test('a viewer looks but cannot touch; an operator is refused production once it is protected; the audit log says why', async ({
   browser,

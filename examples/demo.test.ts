@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attempts, pipelines, runs, workItems } from '@/db/schema';
+import { attempts, logChunks, pipelines, runs, workItems } from '@/db/schema';
 import type { Actor } from '@/lib/actor';
 import { startWorker, type RunningWorker } from '@/lib/engine/worker';
 import { loadPipelineFiles } from '@/lib/pipelines/loader';
@@ -87,6 +87,11 @@ describe('demo pipelines', () => {
       .from(attempts)
       .where(and(eq(attempts.workItemId, after.notify.id)));
     expect(notify.inputs.message).toBe('Model deployed to http://inference.internal:8080/v1/predict');
+    // Its webhook token is a secret: the step got it (its length says so), its log shows ••••.
+    expect(notify.outputs).toEqual({ delivered: true, token_length: 'whk-demo-7f3a9c2e51'.length });
+    const log = (await database.db.select().from(logChunks).where(eq(logChunks.attemptId, notify.id))).map((c) => c.text).join('');
+    expect(log).toContain('Authorization: Bearer ••••');
+    expect(log).not.toContain('whk-demo-7f3a9c2e51');
   });
 
   it('prompt: succeeds, and a replay with another temperature changes the text', async () => {

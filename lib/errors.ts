@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'invalid_inputs'
   | 'rate_limited';
 
@@ -19,6 +20,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   invalid_inputs: 422,
   rate_limited: 429,
 };
@@ -39,6 +41,16 @@ export class DomainError extends Error {
 
   get status() {
     return STATUS[this.code];
+  }
+}
+
+/** A 429: the API door answers it with `Retry-After`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message, { retry_after_seconds: retryAfterSeconds });
   }
 }
 

@@ -27,4 +27,10 @@ describe('checking replay inputs as they are typed', () => {
     expect(checkInputsText('{ "endpoint": "http://x", "replicas": 2 }', schema)).toEqual([]);
     expect(checkInputsText('[1]', schema)[0].message).toMatch(/must be an object/);
   });
+
+  it('lets a secret left as "••••" pass (the server checks the value it keeps), but checks a newly typed one', () => {
+    const secret = { type: 'object', properties: { token: { type: 'string', 'x-secret': true, pattern: '^tok-' } } };
+    expect(checkInputsText('{ "token": "••••" }', secret)).toEqual([]);
+    expect(checkInputsText('{ "token": "nope" }', secret)).toEqual([expect.objectContaining({ path: '/token' })]);
+  });
 });

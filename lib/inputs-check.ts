@@ -1,5 +1,6 @@
 import { findNodeAtLocation, parse, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { validateAgainstSchema, type FieldError } from './validation';
+import { isSecretPath, MASK } from './secrets';
 
 export interface InputProblem {
   /** Where in the text the problem is (for the editor's marks). */
@@ -13,7 +14,8 @@ export interface InputProblem {
 /**
  * Checks the replay editor's text: JSON syntax first (with positions), then the
  * step's inputSchema (each error placed at the value it is about). The same
- * schema check the server runs, so what passes here passes there.
+ * schema check the server runs, so what passes here passes there — except
+ * a secret left as "••••": the server checks the value it stands for.
  */
 export function checkInputsText(text: string, schema: Record<string, unknown> | null): InputProblem[] {
   const syntax: ParseError[] = [];
@@ -30,7 +32,17 @@ export function checkInputsText(text: string, schema: Record<string, unknown> | 
     return [{ from: 0, to: Math.max(1, text.length), message: 'Invalid JSON: the inputs must be an object', path: null }];
   }
   const tree = parseTree(text);
-  return validateAgainstSchema(schema, value).map((error) => place(error, tree, text));
+  return validateAgainstSchema(schema, value)
+    .filter((error) => !(isSecretPath(error.path, schema) && valueAt(value, error.path) === MASK))
+    .map((error) => place(error, tree, text));
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, segment) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined), value);
 }
 
 function place(error: FieldError, tree: ReturnType<typeof parseTree>, text: string): InputProblem {

@@ -16,4 +16,10 @@ describe('log lines', () => {
     ]);
     expect(lines[2].segments[0]).toEqual({ text: 'green', fg: expect.stringMatching(/\d+, \d+, \d+/), bold: false });
   });
+
+  it('drops OSC sequences (titles, OSC-8 links) and keeps their text', () => {
+    const text = '\u001b]0;window title\u0007before \u001b]8;;javascript:alert(1)\u001b\\click me\u001b]8;;\u001b\\ after\n\u001b]8;;https://x.test\u0007ok\u001b]8;;\u0007\n';
+    expect(toLogLines([{ seq: 1, stream: 'stdout', text }]).map((l) => l.plain)).toEqual(['before click me after', 'ok']);
+  });
 });
+

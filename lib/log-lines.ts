@@ -22,16 +22,24 @@ export interface LogLine {
 }
 
 /**
+ * Operating-system commands (ESC ] … BEL or ESC ] … ESC \\): window titles and
+ * OSC-8 hyperlinks. Dropped, keeping the text between them: a link's target
+ * (javascript:, anything) is never shown as or made into a link.
+ */
+// eslint-disable-next-line no-control-regex -- the escape sequences are the point
+const OSC = /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g;
+
+/**
  * Turns stored chunks into display lines: split on newlines (a line may span
- * chunks), colour codes parsed into segments. Segments are plain text the
- * page renders as text, never markup.
+ * chunks), OSC sequences dropped, colour codes parsed into segments. Segments
+ * are plain text the page renders as text, never markup.
  */
 export function toLogLines(chunks: LogChunk[]): LogLine[] {
   const lines: LogLine[] = [];
   let open: { stream: LogChunk['stream']; raw: string } | null = null;
   const close = () => {
     if (!open) return;
-    const segments = Anser.ansiToJson(open.raw, { json: true, remove_empty: true }).map((e) => ({
+    const segments = Anser.ansiToJson(open.raw.replace(OSC, ''), { json: true, remove_empty: true }).map((e) => ({
       text: e.content,
       fg: e.fg || null,
       bold: e.decorations?.includes('bold') ?? false,

@@ -1,7 +1,11 @@
+import { behindTrustedProxy } from './server/client-address';
+
 /** Every dashboard URL, built in one place so none is spelled twice. */
 export const paths = {
   home: () => '/',
   signIn: (next?: string) => (next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in'),
+  /** The sign-in page saying why a single sign-on did not let the person in. */
+  signInError: (error: string) => `/sign-in?error=${encodeURIComponent(error)}`,
   setup: () => '/setup',
   pipelines: () => '/pipelines',
   pipeline: (pipelineId: string) => `/pipelines/${pipelineId}`,
@@ -14,10 +18,55 @@ export const paths = {
   replay: (runId: string, key: string) => `/runs/${runId}/steps/${encodeURIComponent(key)}/replay`,
   compare: (runId: string, key: string, a?: number, b?: number) =>
     `/runs/${runId}/steps/${encodeURIComponent(key)}/compare${a && b ? `?a=${a}&b=${b}` : ''}`,
+  users: () => '/settings/users',
+  tokens: () => '/settings/tokens',
+  projects: () => '/projects',
+  project: (key: string) => `/projects/${encodeURIComponent(key)}`,
+  /** The audit log, filtered; the filters live in the query string so a filtered view is a link. */
+  audit: (filter: { project?: string; actor?: string; action?: string; cursor?: string } = {}) => {
+    const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => !!e[1])).toString();
+    return query ? `/audit?${query}` : '/audit';
+  },
+  apiReference: () => '/api-reference',
 };
 
-/** The public origin for html_url fields: REPRISE_PUBLIC_URL, else the request's own origin. */
-export function publicOrigin(requestUrl?: string) {
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * The origin html_url fields point at, so a link works from where the caller
+ * came: REPRISE_PUBLIC_URL when set; behind a trusted reverse proxy
+ * (REPRISE_TRUSTED_PROXY) the host and scheme it forwarded; otherwise the
+ * Host the caller sent (Next's request.url may name localhost when the
+ * caller used 127.0.0.1). Without a trusted proxy the X-Forwarded-* headers
+ * are the caller's own words and are ignored.
+ */
+export function publicOrigin(request?: { url?: string; headers: Headers }): string {
   if (process.env.REPRISE_PUBLIC_URL) return process.env.REPRISE_PUBLIC_URL.replace(/\/$/, '');
-  return requestUrl ? new URL(requestUrl).origin : 'http://localhost:3000';
+  if (!request) return 'http://localhost:3000';
+  const fromUrl = request.url ? safeUrl(request.url) : null;
+  let scheme = fromUrl?.protocol === 'https:' ? 'https' : 'http';
+  let host = request.headers.get('host');
+  if (behindTrustedProxy()) {
+    // A chain of proxies appends: the last entry is the one nearest us.
+    const last = (name: string) => request.headers.get(name)?.split(',').pop()?.trim();
+    const forwardedProto = last('x-forwarded-proto')?.toLowerCase();
+    if (forwardedProto === 'http' || forwardedProto === 'https') scheme = forwardedProto;
+    host = last('x-forwarded-host') || host;
+  }
+  if (host && HOST.test(host)) return `${scheme}://${host}`;
+  return fromUrl ? fromUrl.origin : 'http://localhost:3000';
+}
+
+/** Whether the dashboard is reached over https (so its cookies must be Secure). */
+export function servedOverHttps(headers?: Headers): boolean {
+  if (process.env.REPRISE_PUBLIC_URL) return process.env.REPRISE_PUBLIC_URL.startsWith('https://');
+  return !!headers && publicOrigin({ headers }).startsWith('https://');
+}
+
+function safeUrl(url: string) {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
 }

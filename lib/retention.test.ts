@@ -1,11 +1,12 @@
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { events, idempotencyKeys } from '@/db/schema';
+import { events, idempotencyKeys, rateLimits } from '@/db/schema';
 import { retentionFromEnv, startRetention, sweepRetention, type RetentionPolicy } from './retention';
 import { createTestDatabase, waitFor } from './testing/test-db';
 
 const DAY = 86_400_000;
-const policy: RetentionPolicy = { eventsMs: 7 * DAY, idempotencyKeysMs: DAY };
+const MINUTE = 60_000;
+const policy: RetentionPolicy = { eventsMs: 7 * DAY, idempotencyKeysMs: DAY, rateLimitsMs: 15 * MINUTE };
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -19,6 +20,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await database.db.delete(events);
   await database.db.delete(idempotencyKeys);
+  await database.db.delete(rateLimits);
 });
 
 async function addEvents(n: number, createdAt: Date, type: string) {
@@ -56,16 +58,28 @@ describe('retention sweep', () => {
 
     const result = await sweepRetention(database.db, policy, { pauseMs: 10 });
 
-    expect(result).toEqual({ events: 4_500, idempotencyKeys: 2_100, skipped: false });
+    expect(result).toEqual({ events: 4_500, idempotencyKeys: 2_100, rateLimits: 0, skipped: false });
     expect(await remaining()).toEqual({ events: { recent: 20 }, keys: 10 });
   });
 
   it('keeps a kind of row forever when its retention is off', async () => {
     await addEvents(5, daysAgo(400), 'old');
     await addIdempotencyKeys(5, daysAgo(400));
-    const result = await sweepRetention(database.db, { eventsMs: null, idempotencyKeysMs: DAY });
-    expect(result).toEqual({ events: 0, idempotencyKeys: 5, skipped: false });
+    const result = await sweepRetention(database.db, { eventsMs: null, idempotencyKeysMs: DAY, rateLimitsMs: 15 * MINUTE });
+    expect(result).toEqual({ events: 0, idempotencyKeys: 5, rateLimits: 0, skipped: false });
     expect(await remaining()).toEqual({ events: { old: 5 }, keys: 0 });
+  });
+
+  it('deletes rate-limit windows older than the longest window, and keeps the open ones (their hits still count)', async () => {
+    const ago = (ms: number) => new Date(Date.now() - ms);
+    await database.db.insert(rateLimits).values([
+      { key: 'api:token:ended', windowStartedAt: ago(16 * MINUTE), hits: 3000 },
+      { key: 'signin:account:ended@example.test', windowStartedAt: ago(2 * DAY), hits: 11 },
+      { key: 'signin:address:192.0.2.1', windowStartedAt: ago(14 * MINUTE), hits: 31 },
+    ]);
+    const result = await sweepRetention(database.db, policy, { pauseMs: 10 });
+    expect(result.rateLimits).toBe(2);
+    expect((await database.db.select({ key: rateLimits.key }).from(rateLimits)).map((r) => r.key)).toEqual(['signin:address:192.0.2.1']);
   });
 
   it('two sweeps at once neither fail nor delete anything twice', async () => {
@@ -94,21 +108,26 @@ describe('retention sweep', () => {
     await waitFor('the first sweep', async () => (await remaining()).events.old === undefined);
     await retention.stop();
     await waitFor('its log line', async () => logs.length > 0);
-    expect(logs).toEqual(['retention: deleted 30 events and 0 idempotency keys']);
+    expect(logs).toEqual(['retention: deleted 30 events, 0 idempotency keys and 0 rate-limit windows']);
     expect(await remaining()).toEqual({ events: { recent: 3 }, keys: 0 });
   });
 });
 
 describe('retention settings', () => {
   it('defaults to a week of events and a day of idempotency keys', () => {
-    expect(retentionFromEnv({})).toEqual({ eventsMs: 7 * DAY, idempotencyKeysMs: DAY });
+    expect(retentionFromEnv({})).toEqual({ eventsMs: 7 * DAY, idempotencyKeysMs: DAY, rateLimitsMs: 15 * MINUTE });
   });
 
   it('reads durations and "off"', () => {
     expect(retentionFromEnv({ REPRISE_EVENT_RETENTION: '30d', REPRISE_IDEMPOTENCY_TTL: 'off' })).toEqual({
       eventsMs: 30 * DAY,
       idempotencyKeysMs: null,
+      rateLimitsMs: 15 * MINUTE,
     });
+  });
+
+  it('keeps rate-limit windows as long as the longest configured one', () => {
+    expect(retentionFromEnv({ REPRISE_RATE_LIMIT_SIGNIN: '5/1h,off', REPRISE_RATE_LIMIT_API: '100/10s' }).rateLimitsMs).toBe(60 * MINUTE);
   });
 
   it('refuses a malformed value, naming the variable', () => {

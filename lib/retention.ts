@@ -1,7 +1,8 @@
 import { lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { events, idempotencyKeys } from '@/db/schema';
+import { events, idempotencyKeys, rateLimits } from '@/db/schema';
 import { parseDuration } from './duration';
+import { longestWindowMs, rateLimitsFromEnv } from './rate-limit';
 
 /**
  * How long history that only serves replays is kept. Runs, attempts and their
@@ -12,15 +13,22 @@ export interface RetentionPolicy {
   eventsMs: number | null;
   /** An idempotency key only needs to outlive a client's retries. */
   idempotencyKeysMs: number | null;
+  /**
+   * A rate-limit window that ended counts nothing: its row is deleted once it
+   * is older than the longest configured window (deleting a row whose window
+   * is still open would forgive its hits).
+   */
+  rateLimitsMs: number;
 }
 
 const DEFAULTS = { events: '7d', idempotencyKeys: '24h' };
 
-/** Reads REPRISE_EVENT_RETENTION and REPRISE_IDEMPOTENCY_TTL ("off" keeps rows forever); throws on a malformed value. */
+/** Reads REPRISE_EVENT_RETENTION and REPRISE_IDEMPOTENCY_TTL ("off" keeps rows forever) and the rate limits' windows; throws on a malformed value. */
 export function retentionFromEnv(env: Record<string, string | undefined> = process.env): RetentionPolicy {
   return {
     eventsMs: retentionSetting(env, 'REPRISE_EVENT_RETENTION', DEFAULTS.events),
     idempotencyKeysMs: retentionSetting(env, 'REPRISE_IDEMPOTENCY_TTL', DEFAULTS.idempotencyKeys),
+    rateLimitsMs: longestWindowMs(rateLimitsFromEnv(env)),
   };
 }
 
@@ -44,6 +52,7 @@ export interface SweepOptions {
 export interface SweepResult {
   events: number;
   idempotencyKeys: number;
+  rateLimits: number;
   /** Another process was sweeping: this one left it the work. */
   skipped: boolean;
 }
@@ -58,10 +67,11 @@ const SWEEP_LOCK = 727277;
  */
 export async function sweepRetention(db: Db, policy: RetentionPolicy, options: SweepOptions = {}): Promise<SweepResult> {
   const { batchSize = 2_000, pauseMs = 100, stopping = () => false } = options;
-  const result: SweepResult = { events: 0, idempotencyKeys: 0, skipped: false };
+  const result: SweepResult = { events: 0, idempotencyKeys: 0, rateLimits: 0, skipped: false };
   const tables = [
     { name: 'events' as const, keepMs: policy.eventsMs, deleteBatch: deleteExpiredEvents },
     { name: 'idempotencyKeys' as const, keepMs: policy.idempotencyKeysMs, deleteBatch: deleteExpiredIdempotencyKeys },
+    { name: 'rateLimits' as const, keepMs: policy.rateLimitsMs, deleteBatch: deleteExpiredRateLimits },
   ];
   for (const table of tables) {
     if (table.keepMs === null) continue;
@@ -108,6 +118,12 @@ async function deleteExpiredIdempotencyKeys(db: Db, keepMs: number, batchSize: n
   return deleted.length;
 }
 
+async function deleteExpiredRateLimits(db: Db, keepMs: number, batchSize: number) {
+  const expired = db.select({ key: rateLimits.key }).from(rateLimits).where(lt(rateLimits.windowStartedAt, olderThan(keepMs))).limit(batchSize);
+  const deleted = await db.delete(rateLimits).where(sql`${rateLimits.key} in (${expired})`).returning({ key: rateLimits.key });
+  return deleted.length;
+}
+
 export interface RunningRetention {
   stop(): Promise<void>;
 }
@@ -128,7 +144,9 @@ export function startRetention(
     if (sweeping) return;
     sweeping = sweepRetention(db, policy, { stopping: () => stopped }).then(
       (r) => {
-        if (r.events || r.idempotencyKeys) log(`retention: deleted ${r.events} events and ${r.idempotencyKeys} idempotency keys`);
+        if (r.events || r.idempotencyKeys || r.rateLimits) {
+          log(`retention: deleted ${r.events} events, ${r.idempotencyKeys} idempotency keys and ${r.rateLimits} rate-limit windows`);
+        }
       },
       (error: unknown) => log(`retention sweep failed, trying again later: ${(error as Error).message}`),
     ).finally(() => (sweeping = null));

@@ -6,7 +6,9 @@ import { Toaster } from '@/components/ui/toaster';
 import { Shortcuts } from '@/components/layout/shortcuts';
 import { ConnectionIndicator } from '@/components/live/connection-indicator';
 import { LiveEventsProvider } from '@/components/live/live-events';
+import { NavLinks } from '@/components/layout/nav-links';
 import { requirePageActor } from '@/lib/auth/identity';
+import { isInstanceAdmin } from '@/lib/auth/permissions';
 import { paths } from '@/lib/paths';
 
 export const dynamic = 'force-dynamic';
@@ -21,25 +23,31 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             <Link href={paths.home()} className="flex items-center gap-2 font-semibold">
               <RotateCcw aria-hidden className="size-5 text-sky-600" /> Reprise
             </Link>
-            <nav className="flex gap-4 text-sm">
-              <Link
-                href={paths.pipelines()}
-                className="text-zinc-600 hover:text-zinc-900 dark:text-zinc-300 dark:hover:text-white"
-              >
-                Pipelines
-              </Link>
-            </nav>
+            <NavLinks
+              label="Main"
+              links={[
+                { href: paths.pipelines(), label: 'Pipelines' },
+                { href: paths.projects(), label: 'Projects' },
+                { href: paths.audit(), label: 'Audit' },
+                { href: paths.apiReference(), label: 'API reference' },
+              ]}
+            />
+            <NavLinks
+              label="Settings"
+              className="border-l border-zinc-200 pl-4 dark:border-zinc-700"
+              links={[...(isInstanceAdmin(actor) ? [{ href: paths.users(), label: 'Users' }] : []), { href: paths.tokens(), label: 'Tokens' }]}
+            />
             <div className="ml-auto flex items-center gap-3 text-sm">
-              <span className="hidden text-xs text-zinc-500 lg:inline dark:text-zinc-400">
+              <span className="hidden text-xs text-zinc-500 xl:inline dark:text-zinc-400">
               press <kbd className="rounded border border-zinc-300 px-1 font-mono dark:border-zinc-600">?</kbd> for shortcuts
             </span>
             <ConnectionIndicator />
-              <span className="text-zinc-600 dark:text-zinc-300">{actor.name}</span>
+              <span className="whitespace-nowrap text-zinc-600 dark:text-zinc-300">{actor.name}</span>
               <ThemeToggle />
               <form action={signOutAction}>
                 <button
                   type="submit"
-                  className="flex items-center gap-1 rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
+                  className="flex items-center gap-1 whitespace-nowrap rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
                 >
                   <LogOut aria-hidden className="size-4" /> Sign out
                 </button>

@@ -3,10 +3,12 @@
 import { AuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import { signIn, signOut } from '@/lib/auth/next-auth';
+import { SignInRateLimited, signIn, signOut, SSO_PROVIDER_ID } from '@/lib/auth/next-auth';
+import { oidcConfig } from '@/lib/auth/oidc-config';
 import { createFirstAdmin, needsFirstAdmin } from '@/lib/auth/users';
 import { DomainError } from '@/lib/errors';
 import { publicFormAction } from '@/lib/operations/action';
+import { tooManySignInsMessage } from '@/lib/rate-limit';
 import { paths } from '@/lib/paths';
 import { getDb } from '@/lib/server/runtime';
 
@@ -33,10 +35,17 @@ export const signInAction = publicFormAction({ id: 'auth.sign_in', summary: 'Sig
       redirectTo: safeNext(form.get('next')),
     });
   } catch (error) {
+    if (error instanceof SignInRateLimited) return { error: tooManySignInsMessage(error.retryAfterSeconds), fields: { email } };
     if (error instanceof AuthError) return { error: 'That email and password do not match an account.', fields: { email } };
     throw error; // the redirect after a successful sign-in
   }
   return {};
+});
+
+/** Starts a single sign-on: next-auth redirects to the provider, which comes back to /api/auth/callback/oidc. */
+export const ssoSignInAction = publicFormAction({ id: 'auth.sso_sign_in', summary: 'Sign in through the OpenID Connect provider', permission: 'public' }, async (form: FormData) => {
+  if (!oidcConfig()) redirect(paths.signIn());
+  await signIn(SSO_PROVIDER_ID, { redirectTo: safeNext(form.get('next')) });
 });
 
 const setupSchema = z.object({

@@ -130,8 +130,16 @@ export function AttemptHistory({
                 <ul className="mt-1 space-y-0.5 font-mono text-xs">
                   {a.inputDiff.map((d) => (
                     <li key={d.path}>
-                      {d.path}: <span className="text-red-700 line-through dark:text-red-400">{JSON.stringify(d.before)}</span> →{' '}
-                      <span className="text-emerald-700 dark:text-emerald-400">{JSON.stringify(d.after)}</span>
+                      {d.secret ? (
+                        <>
+                          {d.path}: <span className="text-zinc-600 dark:text-zinc-300">{describeSecretChange(d)} (secret, value not shown)</span>
+                        </>
+                      ) : (
+                        <>
+                          {d.path}: <span className="text-red-700 line-through dark:text-red-400">{JSON.stringify(d.before)}</span> →{' '}
+                          <span className="text-emerald-700 dark:text-emerald-400">{JSON.stringify(d.after)}</span>
+                        </>
+                      )}
                     </li>
                   ))}
                 </ul>
@@ -150,4 +158,10 @@ export function AttemptHistory({
       })}
     </>
   );
+}
+
+function describeSecretChange(change: { before?: unknown; after?: unknown }) {
+  if (!('before' in change)) return 'added';
+  if (!('after' in change)) return 'removed';
+  return 'changed';
 }

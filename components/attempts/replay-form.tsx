@@ -6,13 +6,14 @@ import { useMemo, useState, useTransition } from 'react';
 import { toast } from 'sonner';
 import { replayItemAction } from '@/app/actions/runs';
 import { checkInputsText } from '@/lib/inputs-check';
+import { MASK, secretPaths } from '@/lib/secrets';
 import type { FieldError } from '@/lib/validation';
 import { Button } from '../ui/button';
 import { JsonDiff } from './json-diff';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
 
-// The editor (CodeMirror, ajv) is its own chunk: only this form loads it.
+// The editor (CodeMirror, the JSON Schema validator) is its own chunk: only this form loads it.
 const JsonEditor = dynamic(() => import('./json-editor'), {
   ssr: false,
   loading: () => <div className="h-48 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading the editor" />,
@@ -43,6 +44,7 @@ export function ReplayForm({ runId, itemId, stepKey, initialInputs, schema, down
   const [serverErrors, setServerErrors] = useState<{ message: string; details: FieldError[] } | null>(null);
   const [pending, startTransition] = useTransition();
   const problems = useMemo(() => checkInputsText(text, schema), [text, schema]);
+  const secrets = useMemo(() => secretPaths(schema), [schema]);
   const parsed = useMemo(() => (problems.some((p) => p.path === null) ? null : (JSON.parse(text) as unknown)), [problems, text]);
 
   const submit = (event: React.FormEvent) => {
@@ -77,6 +79,11 @@ export function ReplayForm({ runId, itemId, stepKey, initialInputs, schema, down
             }}
           />
         </div>
+        {secrets.length ? (
+          <p id="replay-secrets-hint" className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+            Secret inputs ({secrets.map((p) => p.slice(1)).join(', ')}) read {MASK}: leave {MASK} to keep the value the last attempt ran with, or type a new one.
+          </p>
+        ) : null}
         <div id="replay-inputs-errors" role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
           {problems.length ? (
             <ul className="list-inside list-disc font-mono text-xs">

@@ -1,7 +1,8 @@
 'use client';
 
 import { useActionState } from 'react';
-import { setupAction, signInAction, type AuthFormState } from '@/app/actions/auth';
+import { useFormStatus } from 'react-dom';
+import { setupAction, signInAction, ssoSignInAction, type AuthFormState } from '@/app/actions/auth';
 import { Button } from '../ui/button';
 
 const input =
@@ -38,6 +39,30 @@ export function SignInForm({ next }: { next?: string }) {
         {pending ? 'Signing in…' : 'Sign in'}
       </Button>
     </form>
+  );
+}
+
+/** "Sign in with <provider>": a form, so that starting a sign-in is a POST the server checks like any action. */
+export function SsoSignInForm({ name, next, error }: { name: string; next?: string; error?: string }) {
+  return (
+    <form action={ssoSignInAction} className="space-y-4">
+      <input type="hidden" name="next" value={next ?? ''} />
+      {error ? (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+          {error}
+        </p>
+      ) : null}
+      <SsoButton name={name} />
+    </form>
+  );
+}
+
+function SsoButton({ name }: { name: string }) {
+  const { pending } = useFormStatus();
+  return (
+    <Button type="submit" disabled={pending} className="w-full justify-center">
+      {pending ? 'Redirecting…' : `Sign in with ${name}`}
+    </Button>
   );
 }
 

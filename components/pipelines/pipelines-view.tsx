@@ -40,7 +40,12 @@ export function PipelinesPageView({ initial }: { initial: PipelinesView }) {
           </ul>
         </Card>
       ) : null}
-      {view.pipelines.length === 0 ? (
+      {view.pipelines.length === 0 && !view.hasProjects ? (
+        <EmptyState title="No projects for you yet">
+          You are signed in, but no project has given you a role. Ask an admin of the project you work on to add you
+          (Projects → the project → Members).
+        </EmptyState>
+      ) : view.pipelines.length === 0 ? (
         <EmptyState title="No pipelines yet">
           Add a YAML file to the folder named by REPRISE_PIPELINES (default examples/pipelines); it loads as soon as it
           is saved.

@@ -4,12 +4,9 @@ import type { ViewData } from '@/lib/views/registry';
 import { MayProvider } from '../access/may';
 import Link from 'next/link';
 import { paths } from '@/lib/paths';
-import {
-  RUN_STATUSES,
-  RUN_TRIGGERS,
-  type PipelineRunsParams,
-  type RunFilterSearch,
-} from '@/lib/views/pipeline-runs';
+// Values from a module without server imports: this file is in the browser's bundle.
+import { RUN_STATUSES, RUN_TRIGGERS } from '@/lib/runs/state';
+import type { PipelineRunsParams, RunFilterSearch } from '@/lib/views/pipeline-runs';
 import { useNow, useView } from '../live/use-view';
 import { EmptyState } from '../ui/card';
 import { NewRunsNotice } from './new-runs-notice';

@@ -39,7 +39,7 @@ steps:
       properties:
         version: { type: string }
         replicas: { type: integer, minimum: 1 }
-    run: ${countingStep('deploy')}
+    run: ${countingStep('deploy', 'while [ -e __SCRATCH__/deploy.hold ]; do sleep 0.1; done;')}
 `;
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
@@ -123,12 +123,16 @@ describe('HTTP API v1', () => {
   it('retries a failed run: 200, then 409 while it runs, 400 once it succeeded, 404 for unknown', async () => {
     const run = await failedRun();
     const retry = () => api.call(retryRoute.POST, { method: 'POST', path: `/api/v1/runs/${run.id}/retry`, params: { runId: run.id }, body: { reason: 'try again' } });
+    // The retried step waits for this file to go, so the second retry meets it running.
+    const hold = path.join(f.scratch, 'deploy.hold');
+    fs.writeFileSync(hold, '');
     const first = await retry();
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ id: run.id, status: 'running', attempt: 2 });
     const second = await retry();
     expect(second.status).toBe(409);
     expect(second.json.error.message).toMatch(/^Already retried by Tester \d+ (just now|\d+ s ago)/);
+    fs.rmSync(hold);
     await f.waitForRun(run.id);
     const third = await retry();
     expect(third.status).toBe(400);

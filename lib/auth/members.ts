@@ -37,7 +37,8 @@ export async function setMember(db: Db, actor: Actor, projectId: string, userId:
     await tx
       .insert(projectMembers)
       .values({ projectId, userId, role })
-      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role } });
+      // A role set by hand is the admin's from now on: single sign-on never lowers or removes it.
+      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role, fromSso: false } });
     if (before?.role !== role) {
       await recordAudit(tx, actor, {
         action: 'member.set',
@@ -68,3 +69,25 @@ export async function removeMember(db: Db, actor: Actor, projectId: string, user
     return { user_id: userId, removed: true };
   });
 }
+
+/**
+ * Adds a person to a project by email, as a project admin knows them. Someone
+ * already a member is a conflict (change their role instead), so a mistyped
+ * add never silently lowers a role.
+ */
+export async function addMemberByEmail(db: Db, actor: Actor, projectId: string, email: string, role: ProjectRole, reason?: string | null): Promise<Member> {
+  const normal = email.trim().toLowerCase();
+  const [user] = await db.select().from(users).where(eq(users.email, normal));
+  if (!user || user.passwordHash === SERVICE_PASSWORD) {
+    throw new DomainError('not_found', `No user has the email ${normal}. An instance admin creates accounts on Settings → Users.`);
+  }
+  const [existing] = await db
+    .select({ role: projectMembers.role })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, user.id)));
+  if (existing) {
+    throw new DomainError('conflict', `${normal} is already a member (${existing.role}); change their role in the list instead.`, { role: existing.role });
+  }
+  return setMember(db, actor, projectId, user.id, role, reason);
+}
+

@@ -145,7 +145,8 @@ export async function updateUser(
       .set({
         ...(input.active !== undefined ? { active: input.active } : {}),
         ...(input.name !== undefined ? { name: input.name.trim() } : {}),
-        ...(input.role !== undefined ? { role: input.role } : {}),
+        // A role set by hand is the admin's: single sign-on no longer takes it back.
+        ...(input.role !== undefined ? { role: input.role, roleFromSso: false } : {}),
         ...(passwordHash ? { passwordHash } : {}),
       })
       .where(eq(users.id, userId))

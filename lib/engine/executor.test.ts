@@ -70,6 +70,20 @@ describe.each([
     expect(failed.error?.message).toBe('Step exited with code 4: bad␀thing');
   });
 
+  it('masks secret values in the log (even split across writes), the outputs and the error message', async () => {
+    const log = capture();
+    const secret = 'hook-token-8c1f';
+    // The step gets the clear value; it prints it in two pieces with a pause between.
+    const script = `printf 'token=%s' "$(echo "$REPRISE_INPUT_TOKEN" | cut -c1-6)"; sleep 0.2; printf '%s\\n' "$(echo "$REPRISE_INPUT_TOKEN" | cut -c7-)";` +
+      ` printf '{"echo":"%s","length":%d}' "$REPRISE_INPUT_TOKEN" "\${#REPRISE_INPUT_TOKEN}" > "$REPRISE_OUTPUTS"`;
+    const ok = await runStep(step(sh(script), { ...log, inputs: { token: secret }, secrets: [secret] })).done;
+    expect(log.text('stdout')).toBe('token=••••\n');
+    expect(ok).toEqual({ status: 'succeeded', outputs: { echo: '••••', length: secret.length } });
+
+    const failed = await runStep(step(sh(`echo "refused $REPRISE_INPUT_TOKEN" >&2; exit 3`), { inputs: { token: secret }, secrets: [secret] })).done;
+    expect(failed.error?.message).toBe('Step exited with code 3: refused ••••');
+  });
+
   it('replaces invalid UTF-8 with U+FFFD', async () => {
     const log = capture();
     const result = await runStep(step(sh(`printf 'ok \\377\\376 end\\n'; printf '\\377x\\n' >&2`), log)).done;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AttemptError, LogStream } from '@/db/schema';
 import { safeJson, safeText } from '../safe-text';
+import { maskJson, maskText, StreamMasker } from '../secrets';
 import type { AttemptResult } from './finish-attempt';
 import { startStepChild, type OutputStream, type StepChild, type StepExit } from './spawner';
 
@@ -36,6 +37,11 @@ export interface StepProcess {
   logCapBytes?: number;
   /** Start the process through the small spawner process (default: unless REPRISE_SPAWNER=off). */
   viaSpawner?: boolean;
+  /**
+   * The values of the step's secret inputs (lib/secrets.ts): masked in its
+   * log, error message and outputs before any of them leaves here.
+   */
+  secrets?: readonly string[];
 }
 
 export interface RunningStep {
@@ -57,7 +63,8 @@ export function runStep(step: StepProcess): RunningStep {
   // Set by a timeout or a cancel before the process is killed: it names the outcome.
   let stop: StopReason | null = null;
   let child: StepChild | null = null;
-  const log = new StepLog(step.onLog, step.logCapBytes ?? logCapFromEnv(), {
+  const secrets = step.secrets ?? [];
+  const log = new StepLog(step.onLog, step.logCapBytes ?? logCapFromEnv(), secrets, {
     pause: () => child?.pause(),
     resume: () => child?.resume(),
     discard: () => child?.discard(STDERR_TAIL_CHARS),
@@ -70,7 +77,7 @@ export function runStep(step: StepProcess): RunningStep {
     try {
       await fs.writeFile(inputsFile, JSON.stringify(step.inputs));
       // A cancel that came while the folder was made: the step never starts.
-      if (stop) return safeResult(stop);
+      if (stop) return safeResult(stop, secrets);
       const env: Record<string, string> = {
         PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
         HOME: process.env.HOME ?? os.homedir(),
@@ -85,7 +92,7 @@ export function runStep(step: StepProcess): RunningStep {
       child = startStepChild({ argv: step.argv, cwd: step.cwd, env, onText: (stream, text) => log.write(stream, text) }, step.viaSpawner);
       const exit = await child.exited;
       await log.end(exit);
-      return safeResult(await resultOf(exit, stop, log.stderrTail, step.argv[0], outputsFile));
+      return safeResult(await resultOf(exit, stop, log.stderrTail, step.argv[0], outputsFile), secrets);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -140,11 +147,11 @@ async function resultOf(exit: StepExit, stop: StopReason | null, stderrTail: str
   return readOutputs(outputsFile);
 }
 
-function safeResult(result: AttemptResult): AttemptResult {
+function safeResult(result: AttemptResult, secrets: readonly string[]): AttemptResult {
   return {
     ...result,
-    ...(result.outputs && { outputs: safeJson(result.outputs) }),
-    ...(result.error && { error: { ...result.error, message: safeText(result.error.message) } }),
+    ...(result.outputs && { outputs: maskJson(safeJson(result.outputs), secrets) }),
+    ...(result.error && { error: { ...result.error, message: maskText(safeText(result.error.message), secrets) } }),
   };
 }
 
@@ -154,11 +161,13 @@ export function logCapFromEnv() {
 }
 
 /**
- * A step's output on its way to onLog: made safe, cut at the cap (the rest
- * only counted), the process paused while the consumer has a store pending.
+ * A step's output on its way to onLog: secrets masked, made safe, cut at the
+ * cap (the rest only counted), the process paused while the consumer has a
+ * store pending.
  */
 class StepLog {
   stderrTail = '';
+  private readonly maskers: Record<OutputStream, StreamMasker>;
   private stored = 0;
   private skipped = 0;
   private capped = false;
@@ -169,10 +178,19 @@ class StepLog {
   constructor(
     private readonly onLog: StepProcess['onLog'],
     private readonly capBytes: number,
+    private readonly secrets: readonly string[],
     private readonly flow: { pause(): void; resume(): void; discard(): void },
-  ) {}
+  ) {
+    this.maskers = { stdout: new StreamMasker(secrets), stderr: new StreamMasker(secrets) };
+  }
 
-  write(stream: OutputStream, text: string) {
+  write(stream: OutputStream, raw: string) {
+    // Masked first: the stderr tail, the cap and the store only ever see masked text.
+    const text = this.maskers[stream].write(raw);
+    if (text) this.writeMasked(stream, text);
+  }
+
+  private writeMasked(stream: OutputStream, text: string) {
     // Kept past the cap: the error message quotes the step's last words.
     if (stream === 'stderr') this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
     if (this.capped) {
@@ -196,8 +214,13 @@ class StepLog {
 
   /** Says where the log was cut, and waits until the consumer has everything. */
   async end(exit: StepExit) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const held = this.maskers[stream].end();
+      if (held) this.writeMasked(stream, held);
+    }
     this.skipped += exit.skippedBytes;
-    if (exit.stderrTail) this.stderrTail = (this.stderrTail + exit.stderrTail).slice(-STDERR_TAIL_CHARS);
+    // The spawner's own tail of what it discarded past the cap never passed the maskers.
+    if (exit.stderrTail) this.stderrTail = (this.stderrTail + maskText(exit.stderrTail, this.secrets)).slice(-STDERR_TAIL_CHARS);
     if (this.skipped > 0) {
       this.deliver('system', `[reprise] log cut at ${formatBytes(this.capBytes)}: ${this.skipped.toLocaleString('en-US')} more bytes were not stored\n`);
     }

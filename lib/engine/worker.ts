@@ -17,6 +17,7 @@ import { finishAttempt, finishContext, type AttemptResult, type FinishContext, t
 import { inputsForClaim } from './inputs';
 import { errorMessage } from './error-message';
 import { LogWriter } from './log-writer';
+import { maskText, secretValues } from '../secrets';
 
 export interface WorkerOptions {
   id?: string;
@@ -177,6 +178,8 @@ export async function startWorker(database: Database, options: WorkerOptions = {
           log(`could not store the inputs of ${claim.id}: ${errorMessage(error)}`),
         );
       }
+      // The step gets its secret inputs in clear; its log, outputs and error leave here masked.
+      const secrets = secretValues(checked.inputs, step.inputSchema);
       const logs = new LogWriter(db, { attemptId: claim.id, runId: claim.runId, projectId: claim.projectId }, log);
       const proc = runStep({
         argv: step.run,
@@ -188,6 +191,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
         stepKey: step.key,
         timeoutMs: step.timeoutMs,
         onLog: (stream, text) => logs.write(stream, text),
+        secrets,
       });
       running.set(claim.id, proc);
       const onCrash = () => proc.cancel('worker crashed');
@@ -196,7 +200,8 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       try {
         result = await proc.done;
       } catch (error) {
-        result = { status: 'failed', error: internalError(error) };
+        const internal = internalError(error);
+        result = { status: 'failed', error: { ...internal, message: maskText(internal.message, secrets) } };
       } finally {
         crashHooks.delete(onCrash);
         running.delete(claim.id);

@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { users } from '@/db/schema';
 import { listAudit, type AuditEntry } from '../audit';
 import { can } from '../auth/permissions';
-import { listMembers, removeMember, setMember, type Member } from '../auth/members';
+import { addMemberByEmail, listMembers, removeMember, setMember, type Member } from '../auth/members';
 import { PROJECT_ROLES } from '../auth/roles';
 import { createApiToken, listTokens, revokeToken, type TokenSummary } from '../auth/tokens';
 import { createUser, listUsers, MIN_PASSWORD_LENGTH, updateUser, type UserSummary } from '../auth/users';
 import { listEnvironments, setEnvironmentProtection, type EnvironmentRow } from '../deployments/environments';
 import { notFound } from '../errors';
+import { declaredEnvironments, getProjectSummary, listReadableProjects, type ProjectSummary } from '../projects/queries';
+import { deploymentJson, environmentDeployments } from '../deployments/read';
 import { defineOperation } from './define';
 import { cursor, id, limit, reason, text, timestamp } from './fields';
 import { projectByKey } from './resources';
@@ -30,6 +32,16 @@ const tokenJson = (t: TokenSummary) => ({
   expires_at: iso(t.expiresAt),
   last_used_at: iso(t.lastUsedAt),
   revoked_at: iso(t.revokedAt),
+});
+const projectJson = (p: ProjectSummary) => ({
+  id: p.id,
+  key: p.key,
+  title: p.title,
+  your_role: p.role,
+  pipelines: p.pipelines,
+  members: p.members,
+  environments: p.environments,
+  created_at: iso(p.createdAt),
 });
 const environmentJson = (e: EnvironmentRow) => ({ id: e.id, name: e.name, protection: { required_role: e.protection.requiredRole ?? null } });
 const auditJson = (e: AuditEntry) => ({
@@ -78,15 +90,60 @@ export const updateUserOp = defineOperation({
   method: 'PATCH',
   path: '/api/v1/users/{user_id}',
   params: z.strictObject({ user_id: id }),
-  body: z.strictObject({ active: z.boolean().optional(), name: text(200).min(1).optional(), password: password.optional(), role: z.enum(['admin', 'member']).optional(), reason }),
+  body: z
+    .strictObject({ active: z.boolean().optional(), name: text(200).min(1).optional(), password: password.optional(), role: z.enum(['admin', 'member']).optional(), reason })
+    .refine((b) => b.active !== undefined || b.name !== undefined || b.password !== undefined || b.role !== undefined, 'Nothing to change: send active, name, password or role.'),
   permission: 'instance.admin',
   run: async ({ db, actor }, { user_id, ...input }) => userJson(await updateUser(db, actor, user_id, input)),
 });
 
-// ---------------------------------------------------------------- members (project admins)
+// ---------------------------------------------------------------- projects and members (project admins)
 
 const projectPath = z.strictObject({ project: text(200) });
 const memberPath = z.strictObject({ project: text(200), user_id: id });
+
+export const listProjectsOp = defineOperation({
+  id: 'projects.list',
+  tag: 'projects',
+  summary: 'List the projects you may read',
+  description: 'Each with your role there and how many pipelines, members and environments it has.',
+  method: 'GET',
+  path: '/api/v1/projects',
+  // Scoped in the query to what the caller may read.
+  permission: 'signed_in',
+  run: async ({ db, actor }) => ({ items: (await listReadableProjects(db, actor)).map(projectJson) }),
+});
+
+export const getProjectOp = defineOperation({
+  id: 'projects.get',
+  tag: 'projects',
+  summary: 'A project, with your role in it',
+  description: '`declared_environments`: the environments its pipelines deploy to, including those nothing has deployed to yet.',
+  method: 'GET',
+  path: '/api/v1/projects/{project}',
+  params: projectPath,
+  permission: 'project.read',
+  project: projectByKey,
+  run: async ({ db, actor, projectId }) => ({
+    ...projectJson(await getProjectSummary(db, actor, projectId!)),
+    declared_environments: await declaredEnvironments(db, projectId!),
+  }),
+});
+
+export const addMemberOp = defineOperation({
+  id: 'members.add',
+  tag: 'projects',
+  summary: 'Add a user to a project by email',
+  description: 'The user must have an account (instance admins create them). Someone already a member answers 409: change their role with PUT instead.',
+  method: 'POST',
+  path: '/api/v1/projects/{project}/members',
+  params: projectPath,
+  body: z.strictObject({ email, role, reason }),
+  permission: 'project.admin',
+  project: projectByKey,
+  status: 201,
+  run: async ({ db, actor, projectId }, input) => memberJson(await addMemberByEmail(db, actor, projectId!, input.email, input.role, input.reason)),
+});
 
 export const listMembersOp = defineOperation({
   id: 'members.list',
@@ -138,7 +195,21 @@ export const listEnvironmentsOp = defineOperation({
   params: projectPath,
   permission: 'project.read',
   project: projectByKey,
-  run: async ({ db }, input) => ({ items: (await listEnvironments(db, await projectByKey(db, input))).map(environmentJson) }),
+  description: "Each with its protection, its live deployment (the latest succeeded) and its active one (pending or running).",
+  run: async ({ db, origin, projectId }) => {
+    const environments = await listEnvironments(db, projectId!);
+    const states = await environmentDeployments(db, environments.map((e) => e.id));
+    return {
+      items: environments.map((e) => {
+        const state = states.get(e.id)!;
+        return {
+          ...environmentJson(e),
+          live: state.live ? deploymentJson(state.live, origin) : null,
+          active: state.active ? deploymentJson(state.active, origin) : null,
+        };
+      }),
+    };
+  },
 });
 
 export const protectEnvironmentOp = defineOperation({

@@ -1,5 +1,6 @@
 import { headers } from 'next/headers';
 import type { z } from 'zod';
+import { findUnstorable } from '../api/handler';
 import { sessionActor } from '../auth/identity';
 import { DomainError } from '../errors';
 import { publicOrigin } from '../paths';
@@ -22,11 +23,12 @@ export function action<Op extends Operation<any, any, any, any>>(declared: Op) {
   const op = declared as unknown as AnyOperation;
   const door = async (input: ActionInput<Op>): Promise<ActionResult<Awaited<ReturnType<Op['run']>>>> => {
     try {
-      const host = (await headers()).get('host');
-      const origin = publicOrigin(host ? `http://${host}/` : undefined);
+      const origin = publicOrigin({ headers: await headers() });
       const actor = await sessionActor();
       if (!actor && op.permission !== 'public') throw new DomainError('unauthenticated', 'Your session has ended; sign in again.');
       const value = (input ?? {}) as Record<string, unknown>;
+      const unstorable = findUnstorable(value);
+      if (unstorable) throw new DomainError('bad_request', 'The form holds text that cannot be stored.', [unstorable]);
       const split = (shape: z.ZodObject | undefined): Record<string, unknown> =>
         shape ? Object.fromEntries(Object.entries(value).filter(([k]) => k in shape.shape)) : {};
       const known = new Set([op.params, op.query, op.body].flatMap((s) => (s ? Object.keys(s.shape) : [])));

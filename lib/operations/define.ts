@@ -108,6 +108,11 @@ export function parsePart<S extends z.ZodType>(schema: S | undefined, value: unk
   throw new DomainError('bad_request', part === 'query' ? 'The query parameters are not valid.' : 'The request body does not have the expected shape.', details);
 }
 
+/** Every door but a public one needs an identity: checked first, before anything of the request is read. */
+export function assertIdentified(op: AnyOperation, actor: Actor | null) {
+  if (op.permission !== 'public' && !actor) throw new DomainError('unauthenticated', 'Sign in, or send Authorization: Bearer <token>.');
+}
+
 /**
  * The door's checks in order, the same for REST and server actions: identity
  * (401), the path parameters (404) and query (400), the project's role (404
@@ -119,9 +124,7 @@ export async function perform<O>(
   ctx: Omit<OperationContext, 'actor'> & { actor: Actor | null },
   raw: { params: unknown; query: unknown; body: unknown },
 ): Promise<O> {
-  if (op.permission !== 'public' && !ctx.actor) {
-    throw new DomainError('unauthenticated', 'Sign in, or send Authorization: Bearer <token>.');
-  }
+  assertIdentified(op, ctx.actor);
   const params: unknown = parsePart(op.params, raw.params, 'path');
   const query: unknown = parsePart(op.query, raw.query, 'query');
   let projectId: string | undefined;

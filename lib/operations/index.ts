@@ -1,5 +1,6 @@
 import type { AnyOperation } from './define';
 import * as access from './access';
+import * as deployments from './deployments';
 import * as events from './events';
 import * as runs from './runs';
 import * as views from './views';
@@ -13,6 +14,7 @@ import { openApiOp } from './meta';
 export const operations = {
   ...runs,
   ...access,
+  ...deployments,
   ...events,
   ...views,
   openApiOp,

@@ -59,11 +59,16 @@ export function openApiDocument(operations: readonly AnyOperation[], serverUrl: 
     if (op.permission !== 'public') {
       responses[401] = errorResponse('No identity: sign in or send a Bearer token');
       responses[403] = errorResponse("The caller's role does not allow it");
+      responses[429] = {
+        ...errorResponse('Too many requests for this token or user; wait the seconds in Retry-After'),
+        headers: { 'Retry-After': { description: 'Seconds until the limit allows another request', schema: { type: 'integer', minimum: 1 } } },
+      };
     }
     if (isMutation(op)) {
       responses[409] = errorResponse('Conflict: a concurrent change, or already done');
       if (op.body) {
         responses[413] = errorResponse('Body larger than 1 MiB');
+        responses[415] = errorResponse('Body sent as something other than application/json');
         responses[422] = errorResponse('Invalid inputs, with details: [{ path, message }]');
       }
     }
@@ -73,6 +78,8 @@ export function openApiDocument(operations: readonly AnyOperation[], serverUrl: 
       tags: [op.tag],
       summary: op.summary,
       description: [op.description, who(op)].filter(Boolean).join('\n\n'),
+      // Machine-readable too: the API reference page and the CLI show it.
+      'x-permission': op.permission,
       parameters: [
         ...parameters(op),
         ...(op.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }] : []),

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projects, workItems } from '@/db/schema';
+import { deployments, projects, users, workItems } from '@/db/schema';
 import { allOperations } from '.';
 import { setMember } from '../auth/members';
 import type { ProjectRole } from '../auth/roles';
@@ -58,7 +58,7 @@ describe('every door is made from a declaration', () => {
 
   it('finds the route files and the server actions', () => {
     expect(routeFiles.length).toBeGreaterThan(20);
-    expect(actionFiles.map(relative).sort()).toEqual(['app/actions/auth.ts', 'app/actions/runs.ts']);
+    expect(actionFiles.map(relative).sort()).toEqual(['app/actions/access.ts', 'app/actions/auth.ts', 'app/actions/runs.ts']);
   });
 
   it('each route handler is route(op) of a declared operation at the same path and method', async () => {
@@ -134,6 +134,8 @@ steps:
       'a.yaml': failing('plain'),
       'p.yaml': failing('prod', 'production'),
       'b.yaml': failing('other').replace('project: alpha', 'project: beta'),
+      // Its first step deploys: triggering it records a deployment.
+      'd.yaml': 'name: deploy\nproject: alpha\nsteps:\n  - key: ship\n    environment: staging\n    run: ["true"]\n',
     });
     const [alpha] = await database.db.select().from(projects).where(eq(projects.key, 'alpha'));
     const [beta] = await database.db.select().from(projects).where(eq(projects.key, 'beta'));
@@ -149,6 +151,9 @@ steps:
     ids.item_id = item.id;
     ids.attempt_id = attempt.id;
     ids.project = 'alpha';
+    const deployRun = await triggerRun(database.db, admin, { pipelineId: pipelines.find((p) => p.name === 'deploy')!.id });
+    const [deployment] = await database.db.select().from(deployments).where(eq(deployments.runId, deployRun.id));
+    ids.deployment_id = deployment.id;
 
     const member = async (role: ProjectRole | null, projectId = alpha.id) => {
       const user = await createTestUser(database, 'member');
@@ -163,6 +168,7 @@ steps:
     tokens.outsider = (await member('admin', beta.id)).token;
     const someone = await member('viewer');
     ids.user_id = someone.user.userId;
+    await database.db.insert(users).values({ email: 'door-newcomer@example.test', name: 'Newcomer', passwordHash: '!not-a-hash' });
     const ownToken = await issueToken(database.db, { userId: admin.userId, name: 'to revoke', projectId: alpha.id, role: 'viewer' });
     ids.token_id = ownToken.id;
   }, 180_000);
@@ -182,6 +188,8 @@ steps:
     'users.create': { email: 'new-user@example.test', name: 'New', password: 'long enough password' },
     'users.update': { name: 'Renamed' },
     'members.set': { role: 'viewer' },
+    // Someone with an account who is in no project yet (made in beforeAll).
+    'members.add': { email: 'door-newcomer@example.test', role: 'viewer' },
     'environments.protect': { protection: { required_role: 'deployer' } },
     'tokens.create': { name: 'ci', project: 'alpha', role: 'viewer' },
   };

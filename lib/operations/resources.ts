@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Conn } from '@/db/client';
-import { attempts, pipelines, projects, runs } from '@/db/schema';
+import { attempts, deployments, pipelines, projects, runs } from '@/db/schema';
 import { notFound } from '../errors';
 import { isUuid } from '../ids';
 
@@ -36,4 +36,12 @@ export async function projectByKey(conn: Conn, { project }: { project: string })
     .where(isUuid(project) ? eq(projects.id, project) : eq(projects.key, project));
   if (!row) throw notFound('Project');
   return row.id;
+}
+
+export async function projectOfDeployment(conn: Conn, { deployment_id }: { deployment_id: string }) {
+  const [row] = isUuid(deployment_id)
+    ? await conn.select({ projectId: deployments.projectId }).from(deployments).where(eq(deployments.id, deployment_id))
+    : [];
+  if (!row) throw notFound('Deployment');
+  return row.projectId;
 }

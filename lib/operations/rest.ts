@@ -1,12 +1,14 @@
 import { NextResponse } from 'next/server';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { errorResponse, readJson } from '../api/handler';
+import { errorResponse, findUnstorable, readJson } from '../api/handler';
+import { DomainError } from '../errors';
 import { requestActor } from '../auth/identity';
 import { withIdempotencyKey } from '../idempotency';
 import { publicOrigin } from '../paths';
+import { limitApiCall } from '../rate-limit';
 import { getDb } from '../server/runtime';
-import { perform, type AnyOperation } from './define';
+import { assertIdentified, perform, type AnyOperation } from './define';
 
 /** Marks a handler as made from a declaration: the door test (operations.test.ts) finds it by this. */
 export const OPERATION = Symbol.for('reprise.operation');
@@ -29,12 +31,20 @@ export function route(op: AnyOperation): RouteHandler {
     try {
       const db = await getDb();
       const actor = op.permission === 'public' && !request.headers.get('authorization') ? null : await requestActor(request);
+      assertIdentified(op, actor);
+      await limitApiCall(db, actor);
       const url = new URL(request.url);
       const rawParams = Object.fromEntries(Object.entries((await context?.params) ?? {}).map(([k, v]) => [snakeCase(k), v]));
+      const query = Object.fromEntries(url.searchParams);
+      // A NUL or half a surrogate pair is refused here, before any lookup can send it to PostgreSQL.
+      for (const [part, values] of [['path', rawParams], ['query', query]] as const) {
+        const problem = findUnstorable(values);
+        if (problem) throw new DomainError('bad_request', `The ${part === 'path' ? 'path' : 'query parameters'} hold text that cannot be stored.`, [problem]);
+      }
       // The body is read (size, media type, JSON) here and checked against the declaration in perform().
       const body = op.method === 'GET' || op.method === 'DELETE' || !op.body ? undefined : await readJson(request, z.unknown());
-      const raw = { params: rawParams, query: Object.fromEntries(url.searchParams), body };
-      const origin = publicOrigin(request.url);
+      const raw = { params: rawParams, query, body };
+      const origin = publicOrigin(request);
       const work = async (conn: Db) => ({ status: op.status ?? 200, body: await perform<unknown>(op, { db: conn, actor, origin, request }, raw) });
       const key = request.headers.get('idempotency-key');
       if (op.idempotent && key && actor) {

@@ -232,10 +232,15 @@ export const retryItemOp = defineOperation({
   idempotent: true,
   run: async ({ db, actor, origin }, input) => {
     const attempt = await retryItem(db, actor, input.run_id, input.item_id, { reason: input.reason });
-    const { item } = await listAttempts(db, input.run_id, input.item_id);
-    return attemptJson(attempt, item.key, origin);
+    return shownAttemptJson(db, input, attempt.id, origin);
   },
 });
+
+/** The answer to a retry or replay: the new attempt read back as every read shows it (secret inputs masked). */
+async function shownAttemptJson(db: Db, at: { run_id: string; item_id: string }, attemptId: string, origin: string) {
+  const { item, attempts } = await listAttempts(db, at.run_id, at.item_id);
+  return attemptJson(attempts.find((a) => a.id === attemptId)!, item.key, origin);
+}
 
 export const replayItemOp = defineOperation({
   id: 'attempts.replay',
@@ -252,8 +257,7 @@ export const replayItemOp = defineOperation({
   idempotent: true,
   run: async ({ db, actor, origin }, input) => {
     const attempt = await replayItem(db, actor, input.run_id, input.item_id, { inputs: input.inputs, reason: input.reason });
-    const { item } = await listAttempts(db, input.run_id, input.item_id);
-    return attemptJson(attempt, item.key, origin);
+    return shownAttemptJson(db, input, attempt.id, origin);
   },
 });
 

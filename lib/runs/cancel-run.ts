@@ -72,7 +72,7 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
         payload: { run_id: run.id, attempt_ids: touched.filter((a) => a.status === 'running').map((a) => a.id) },
       });
     }
-    await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: run.id, projectId: run.projectId, reason: reasonOf(options.reason) });
+    await recordAudit(tx, actor, { action: 'run.cancel', targetType: 'run', targetId: run.id, projectId: run.projectId, reason: reasonOf(options.reason), details: { number: run.number } });
     return advanceRun(changes, graph);
   });
 }

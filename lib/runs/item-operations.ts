@@ -11,6 +11,7 @@ import { reasonOf } from './reason';
 import { safeJson } from '../safe-text';
 import { descendants } from '../pipelines/definition';
 import { validateAgainstSchema } from '../validation';
+import { maskDiff, maskInputs, mergeReplayInputs } from '../secrets';
 import { advanceRun } from './advance';
 import { runInProgressError } from './guards';
 import { loadRunGraph, lockRunFor, runAttemptOnArrival, type AttemptRow, type RunGraph } from './load';
@@ -106,7 +107,7 @@ export async function retryItem(
       targetId: graph.run.id,
       projectId: graph.run.projectId,
       reason,
-      details: { item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt },
+      details: { number: graph.run.number, item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt },
     });
     await advanceRun(ctx.changes, graph);
     return attempt;
@@ -140,7 +141,8 @@ export async function replayItem(
     }
     const step = graph.steps.get(item.key)!;
     // PostgreSQL refuses NUL and lone surrogates in jsonb: an operator's text is stored with them made visible.
-    const inputs = options.inputs ? safeJson(options.inputs) : previous.inputs;
+    // A secret left masked (as every read shows it) keeps the previous attempt's value.
+    const inputs = options.inputs ? mergeReplayInputs(safeJson(options.inputs), previous.inputs, step.inputSchema) : previous.inputs;
     const problems = validateAgainstSchema(step.inputSchema, inputs);
     if (problems.length) {
       throw new DomainError('invalid_inputs', `The inputs do not match the inputSchema of "${item.key}".`, problems);
@@ -150,8 +152,9 @@ export async function replayItem(
     const attempt = await ctx.changes.queueAttempt(item, {
       kind: 'replay',
       inputs,
-      inputOverrides: options.inputs ? inputs : null,
-      inputDiff: diffInputs(previous.inputs, inputs),
+      // Kept to be shown: secrets are stored masked here (the attempt's inputs hold them for the step).
+      inputOverrides: options.inputs ? maskInputs(inputs, step.inputSchema) : null,
+      inputDiff: maskDiff(diffInputs(previous.inputs, inputs), step.inputSchema),
       triggeredBy: actor.userId,
       reason,
       retryOf: previous.id,
@@ -163,7 +166,7 @@ export async function replayItem(
       targetId: graph.run.id,
       projectId: graph.run.projectId,
       reason,
-      details: { item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt, rerun, diff: attempt.inputDiff },
+      details: { number: graph.run.number, item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt, rerun, diff: attempt.inputDiff },
     });
     await advanceRun(ctx.changes, graph);
     return attempt;

@@ -17,9 +17,15 @@ import { waitingReasons } from '../engine/concurrency';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import type { PipelineDefinition } from '../pipelines/definition';
+import { pipelineVersion } from '../pipelines/version-cache';
+import { maskAttempt } from '../secrets';
 import type { AttemptRow, ItemRow, RunRow } from './load';
 
-/** Reads shaped for the API and the pages; each takes a connection and returns exactly what is shown. */
+/**
+ * Reads shaped for the API and the pages; each takes a connection and returns
+ * exactly what is shown — so attempts come out with their secret inputs
+ * masked (lib/secrets.ts). The domain reads clear inputs through ./load.ts.
+ */
 
 export async function listPipelines(conn: Conn, scope: ProjectScope) {
   // Each pipeline's newest run by one backward step of runs_pipeline_created_idx,
@@ -128,7 +134,7 @@ export async function listRuns(conn: Conn, filter: RunListFilter) {
 export function encodeCursor(at: string, id: string) {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
-function decodeCursor(cursor: string | null | undefined): { at: string; id: string } | null {
+export function decodeCursor(cursor: string | null | undefined): { at: string; id: string } | null {
   if (!cursor) return null;
   let decoded: unknown;
   try {
@@ -309,7 +315,10 @@ export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail
   const items = await conn.select().from(workItems).where(eq(workItems.runId, runId)).orderBy(asc(workItems.position));
   const latestIds = items.map((i) => i.latestAttemptId).filter((id): id is string => !!id);
   const latest = latestIds.length ? await conn.select().from(attempts).where(inArray(attempts.id, latestIds)) : [];
-  const byId = new Map(latest.map((a) => [a.id, a]));
+  const definition = row.version.definition as unknown as PipelineDefinition;
+  const schemaOf = (key: string) => definition.steps.find((s) => s.key === key)?.inputSchema ?? null;
+  const keyOf = new Map(items.map((i) => [i.latestAttemptId, i.key]));
+  const byId = new Map(latest.map((a) => [a.id, maskAttempt(a, schemaOf(keyOf.get(a.id)!))]));
   return {
     run: row.run,
     pipeline: {
@@ -322,7 +331,7 @@ export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail
     version: {
       contentHash: row.version.contentHash,
       structureHash: row.version.structureHash,
-      definition: row.version.definition as unknown as PipelineDefinition,
+      definition,
     },
     triggeredByName: row.actorName,
     items: items.map((i) => ({ ...i, latestAttempt: i.latestAttemptId ? (byId.get(i.latestAttemptId) ?? null) : null })),
@@ -344,6 +353,8 @@ export async function listAttempts(conn: Conn, runId: string, itemId: string): P
     .from(workItems)
     .where(and(eq(workItems.id, itemId), eq(workItems.runId, runId)));
   if (!item) throw notFound('Step');
+  const [run] = await conn.select({ versionId: runs.pipelineVersionId }).from(runs).where(eq(runs.id, runId));
+  const schema = (await pipelineVersion(conn, run.versionId)).steps.get(item.key)?.inputSchema ?? null;
   const rows = await conn
     .select({ attempt: attempts, name: users.name })
     .from(attempts)
@@ -355,7 +366,7 @@ export async function listAttempts(conn: Conn, runId: string, itemId: string): P
   return {
     item,
     attempts: rows.map((r) => ({
-      ...r.attempt,
+      ...maskAttempt(r.attempt, schema),
       supersededBy: replacedBy.get(r.attempt.id) ?? null,
       triggeredByName: r.name,
       waitingFor: waiting.get(r.attempt.id) ?? null,

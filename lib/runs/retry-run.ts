@@ -67,7 +67,7 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
       targetId: run.id,
       projectId: run.projectId,
       reason,
-      details: { run_attempt: run.attempt + 1, retried: retry.map((r) => r.item.key) },
+      details: { number: run.number, run_attempt: run.attempt + 1, retried: retry.map((r) => r.item.key) },
     });
     return advanceRun(changes, graph);
   });

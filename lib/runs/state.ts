@@ -3,6 +3,8 @@ import type { AttemptStatus, ItemStatus, RunStatus } from '@/db/schema';
 export const FINISHED_ATTEMPT: AttemptStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
 export const FINISHED_ITEM: ItemStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped'];
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+/** How a run was started (the run history's trigger filter). */
+export const RUN_TRIGGERS = ['manual', 'api', 'retry', 'redeploy', 'rollback', 'schedule'];
 export const FINISHED_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 /** Items a retry brings back: they ran and did not succeed. */
 export const RETRYABLE_ITEM: ItemStatus[] = ['failed', 'cancelled'];

@@ -7,10 +7,13 @@
  * one, a client could send its own header, so only a single plain address is
  * taken — a list is a forgery or a proxy we were not told about.
  */
+/** Whether a reverse proxy we were told about (REPRISE_TRUSTED_PROXY) writes the X-Forwarded-* headers. */
+export const behindTrustedProxy = () => !!process.env.REPRISE_TRUSTED_PROXY;
+
 export function clientAddress(headers: Headers): string | null {
   const forwarded = headers.get('x-forwarded-for');
   if (!forwarded) return null;
   const entries = forwarded.split(',').map((e) => e.trim()).filter(Boolean);
-  const address = process.env.REPRISE_TRUSTED_PROXY ? entries[entries.length - 1] : entries.length === 1 ? entries[0] : null;
+  const address = behindTrustedProxy() ? entries[entries.length - 1] : entries.length === 1 ? entries[0] : null;
   return address && /^[0-9a-fA-F:.]{2,45}$/.test(address) ? address : null;
 }

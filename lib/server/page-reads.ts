@@ -1,9 +1,11 @@
+import { headers } from 'next/headers';
 import { notFound } from 'next/navigation';
 import type { Actor } from '../actor';
 import { can } from '../auth/permissions';
 import { requirePageActor } from '../auth/identity';
 import { DomainError } from '../errors';
-import { perform } from '../operations/define';
+import type { ActionInput } from '../operations/action';
+import { perform, type AnyOperation, type Operation } from '../operations/define';
 import { projectOfRun } from '../operations/resources';
 import { publicOrigin } from '../paths';
 import { findItemByKey, getRunDetail } from '../runs/queries';
@@ -30,6 +32,38 @@ export async function readView<N extends ViewName>(name: N, params: ViewParams<N
   return orNotFound(
     perform<ViewData<N>>(VIEWS[name], { db: await getDb(), actor, origin: publicOrigin(), request: null }, { params: {}, query: params, body: undefined }),
   );
+}
+
+/** A page's read through a declared operation: its data, or the refusal the page shows instead (403). */
+export type PageRead<T> = { ok: true; data: T } | { ok: false; refusal: string };
+
+/**
+ * Reads through an operation with the signed-in user's permissions, the same
+ * checks as its REST route: unknown (or unreadable) → the 404 page; a refusal
+ * (a viewer on an admin page) comes back for the page to say so.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any declared operation, whatever its parts
+export async function readOperation<Op extends Operation<any, any, any, any>>(
+  declared: Op,
+  input: ActionInput<Op>,
+): Promise<PageRead<Awaited<ReturnType<Op['run']>>>> {
+  const op = declared as unknown as AnyOperation;
+  const actor = await requirePageActor();
+  const value = (input ?? {}) as Record<string, unknown>;
+  const pick = (shape: AnyOperation['params']) => (shape ? Object.fromEntries(Object.entries(value).filter(([k]) => k in shape.shape)) : {});
+  const origin = publicOrigin({ headers: await headers() });
+  try {
+    const data = await perform<Awaited<ReturnType<Op['run']>>>(op, { db: await getDb(), actor, origin, request: null }, {
+      params: pick(op.params),
+      query: pick(op.query),
+      body: undefined,
+    });
+    return { ok: true, data };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'not_found') notFound();
+    if (error instanceof DomainError && (error.code === 'forbidden' || error.code === 'bad_request')) return { ok: false, refusal: error.message };
+    throw error;
+  }
 }
 
 /** What every page about one step of a run starts from; unknown run or step (or unreadable) → the 404 page. */

@@ -1,9 +1,11 @@
 import { count, eq } from 'drizzle-orm';
 import { openDatabase, type Database } from '@/db/client';
 import { pipelines, runs, users } from '@/db/schema';
+import { oidcConfig } from '../auth/oidc-config';
 import { ensureBootstrapToken } from '../auth/tokens';
 import { startWorker, workerOptionsFromEnv, type RunningWorker } from '../engine/worker';
 import { EventHub } from '../event-hub';
+import { rateLimitsFromEnv } from '../rate-limit';
 import { retentionFromEnv, startRetention } from '../retention';
 import { loadPipelineFiles, pipelinesDir, watchPipelines } from '../pipelines/loader';
 import { triggerRun } from '../runs/trigger-run';
@@ -55,6 +57,11 @@ export function provideRuntime(runtime: Runtime) {
 
 async function startRuntime(): Promise<Runtime> {
   const log = (m: string) => console.log(`[reprise] ${m}`);
+  // A malformed setting stops the start with its reason, not the first request that needs it.
+  rateLimitsFromEnv();
+  // A malformed single sign-on setting stops the start, with the variable and the reason.
+  const sso = oidcConfig();
+  if (sso) log(`single sign-on through ${sso.issuer}`);
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const database = await openDatabase({ databaseUrl });
   log(databaseUrl ? 'using PostgreSQL (DATABASE_URL)' : `using the embedded database in ${process.env.REPRISE_DATA_DIR || '.data'}`);

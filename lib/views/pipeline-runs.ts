@@ -2,12 +2,11 @@ import type { Conn } from '@/db/client';
 import type { RunStatus } from '@/db/schema';
 import { DomainError } from '../errors';
 import { getPipeline, listRuns, runFilterOptions, type RunListFilter } from '../runs/queries';
-import { RUN_STATUSES } from '../runs/state';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../runs/state';
 import { SYSTEM_SCOPE } from '../auth/permissions';
 import { toJson } from './json';
 
-export { RUN_STATUSES };
-export const RUN_TRIGGERS = ['manual', 'api', 'retry', 'redeploy', 'rollback', 'schedule'];
+export { RUN_STATUSES, RUN_TRIGGERS };
 export const RUN_PERIODS: Record<string, number> = { '1h': 3600, '24h': 86400, '7d': 7 * 86400, '30d': 30 * 86400 };
 
 /** The filters of a run history, as they stand in the page's URL. */

@@ -21,6 +21,8 @@ export async function loadPipelines(db: Conn, scope: ProjectScope) {
       lastRun: p.lastRun ? { number: p.lastRun.number, status: p.lastRun.status, createdAt: p.lastRun.createdAt } : null,
     })),
     errors: errors.map((e) => ({ file: e.file, line: e.line, message: e.message })),
+    /** Whether the reader is a member of any project (or sees them all): the empty page says what to do either way. */
+    hasProjects: scope.all || scope.projectIds.length > 0,
   });
 }
 

@@ -1,14 +1,11 @@
 import { NextResponse } from 'next/server';
-import { getRuntime } from '@/lib/server/runtime';
+import { databaseAnswers } from '@/lib/server/readiness';
+import { getDb } from '@/lib/server/runtime';
 
 export const dynamic = 'force-dynamic';
 
-/** Readiness: 200 once the database is open and migrated. Reveals nothing else. */
+/** Readiness: 200 while the database answers, 503 when it does not. Reveals nothing else. */
 export async function GET() {
-  try {
-    await getRuntime();
-    return NextResponse.json({ ok: true });
-  } catch {
-    return NextResponse.json({ ok: false }, { status: 503 });
-  }
+  const ok = await databaseAnswers(getDb);
+  return NextResponse.json({ ok }, { status: ok ? 200 : 503, headers: { 'Cache-Control': 'no-store' } });
 }

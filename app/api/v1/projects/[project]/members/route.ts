@@ -4,3 +4,4 @@ import { route } from '@/lib/operations/rest';
 export const dynamic = 'force-dynamic';
 
 export const GET = route(operations.listMembersOp);
+export const POST = route(operations.addMemberOp);

@@ -1,0 +1,155 @@
+import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Conn } from '@/db/client';
+import { attempts, deployments, environments, workItems } from '@/db/schema';
+import { notFound } from '../errors';
+import { isUuid } from '../ids';
+import { paths } from '../paths';
+import { decodeCursor, encodeCursor } from '../runs/queries';
+import type { DeploymentStatus } from './record';
+
+export const DEPLOYMENT_STATUSES: readonly DeploymentStatus[] = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
+
+export type DeploymentRow = typeof deployments.$inferSelect;
+
+/** A deployment as read: its environment's name and the key of the step that made it (for its link). */
+export interface DeploymentView extends DeploymentRow {
+  environment: string;
+  stepKey: string | null;
+  /** The environment's live deployment: its latest succeeded one. */
+  live: boolean;
+}
+
+const columns = { deployment: deployments, environment: environments.name, stepKey: workItems.key };
+
+const withNames = (conn: Conn) =>
+  conn
+    .select({ ...columns, cursorAt: sql<string>`${deployments.createdAt}::text` })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .leftJoin(attempts, eq(attempts.id, deployments.attemptId))
+    .leftJoin(workItems, eq(workItems.id, attempts.workItemId));
+
+/** The live (latest succeeded) deployment of each environment named: one backward walk of deployments_env_version_idx each. */
+export async function liveDeploymentIds(conn: Conn, environmentIds: string[]): Promise<Set<string>> {
+  if (environmentIds.length === 0) return new Set();
+  const rows = await conn
+    .selectDistinctOn([deployments.environmentId], { id: deployments.id })
+    .from(deployments)
+    .where(and(inArray(deployments.environmentId, [...new Set(environmentIds)]), eq(deployments.status, 'succeeded')))
+    .orderBy(deployments.environmentId, desc(deployments.version));
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Each environment's live deployment (latest succeeded) and active one (latest pending or running), if any. */
+export async function environmentDeployments(conn: Conn, environmentIds: string[]) {
+  const states = new Map<string, { live: DeploymentView | null; active: DeploymentView | null }>(
+    environmentIds.map((id) => [id, { live: null, active: null }]),
+  );
+  if (environmentIds.length === 0) return states;
+  const live = await liveDeploymentIds(conn, environmentIds);
+  const active = await conn
+    .selectDistinctOn([deployments.environmentId], { id: deployments.id })
+    .from(deployments)
+    .where(and(inArray(deployments.environmentId, environmentIds), inArray(deployments.status, ['pending', 'running'])))
+    .orderBy(deployments.environmentId, desc(deployments.version));
+  const activeIds = new Set(active.map((r) => r.id));
+  const ids = [...live, ...activeIds];
+  if (ids.length === 0) return states;
+  for (const row of await withNames(conn).where(inArray(deployments.id, ids))) {
+    const view: DeploymentView = {
+      ...row.deployment,
+      environment: row.environment,
+      stepKey: row.stepKey,
+      live: live.has(row.deployment.id),
+    };
+    const state = states.get(row.deployment.environmentId)!;
+    if (view.live) state.live = view;
+    if (activeIds.has(view.id)) state.active = view;
+  }
+  return states;
+}
+
+export interface DeploymentFilter {
+  projectId: string;
+  environment?: string;
+  status?: DeploymentStatus;
+  cursor?: string | null;
+  limit?: number;
+}
+
+/** A project's deployments, newest first, a page at a time (keyset on created_at, id). */
+export async function listDeployments(conn: Conn, filter: DeploymentFilter) {
+  const limit = Math.min(Math.max(filter.limit ?? 25, 1), 100);
+  const where: SQL[] = [eq(deployments.projectId, filter.projectId)];
+  if (filter.environment) where.push(eq(environments.name, filter.environment));
+  if (filter.status) where.push(eq(deployments.status, filter.status));
+  const cursor = decodeCursor(filter.cursor);
+  if (cursor)
+    where.push(sql`(${deployments.createdAt}, ${deployments.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
+  const rows = await withNames(conn)
+    .where(and(...where))
+    .orderBy(desc(deployments.createdAt), desc(deployments.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const live = await liveDeploymentIds(
+    conn,
+    page.map((r) => r.deployment.environmentId),
+  );
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r): DeploymentView => ({
+      ...r.deployment,
+      environment: r.environment,
+      stepKey: r.stepKey,
+      live: live.has(r.deployment.id),
+    })),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.cursorAt, last.deployment.id) : null,
+  };
+}
+
+export async function getDeployment(conn: Conn, deploymentId: string): Promise<DeploymentView> {
+  const [row] = isUuid(deploymentId) ? await withNames(conn).where(eq(deployments.id, deploymentId)) : [];
+  if (!row) throw notFound('Deployment');
+  const live = await liveDeploymentIds(conn, [row.deployment.environmentId]);
+  return { ...row.deployment, environment: row.environment, stepKey: row.stepKey, live: live.has(row.deployment.id) };
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** DESIGN §6's deployment object. */
+export function deploymentJson(d: DeploymentView, origin: string) {
+  const extra: Record<string, string> = {};
+  if (d.retryOf) extra.retry_of = d.retryOf;
+  if (d.rollbackFrom) extra.rollback_from = d.rollbackFrom;
+  return {
+    id: d.id,
+    project_id: d.projectId,
+    environment_id: d.environmentId,
+    environment: d.environment,
+    version: d.version,
+    status: d.status as DeploymentStatus,
+    trigger: d.trigger,
+    triggered_by: d.triggeredBy,
+    git_commit: d.gitCommit,
+    git_branch: d.gitBranch,
+    git_message: d.gitMessage,
+    run_id: d.runId,
+    attempt_id: d.attemptId,
+    live: d.live,
+    // The deploy step of the run that made it, its attempts beside the graph.
+    html_url: d.runId ? origin + (d.stepKey ? paths.runStep(d.runId, d.stepKey) : paths.run(d.runId)) : null,
+    extra_data: extra,
+    error_message: d.errorMessage,
+    created_at: iso(d.createdAt),
+    started_at: iso(d.startedAt),
+    completed_at: iso(d.completedAt),
+    duration_seconds:
+      d.startedAt && d.completedAt ? Math.max(0, (d.completedAt.getTime() - d.startedAt.getTime()) / 1000) : null,
+  };
+}
