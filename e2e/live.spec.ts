@@ -42,6 +42,10 @@ test('two browsers on one run see each other’s actions live, without reloading
   const dialog = a.getByRole('dialog');
   await expect(dialog.getByText(/The run changed while this was open/)).toBeVisible();
   await expect(dialog.getByRole('button', { name: /Retry \d+ step/ })).toBeDisabled();
+  // Once B's retry has failed again, A may take the new plan, after reading it.
+  await expect(runStatus(a, 'failed')).toBeVisible({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Use the new plan' }).click();
+  await expect(dialog.getByRole('button', { name: 'Retry 1 step' })).toBeEnabled();
   await Promise.all([a.close(), b.close()]);
 });
 

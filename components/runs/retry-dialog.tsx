@@ -26,13 +26,22 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
   const [reason, setReason] = useState('');
   const [refusal, setRefusal] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  // The run attempt the operator was shown when the dialog opened. A plan that
+  // moved on since (another operator acted, live) must be read again before it
+  // can be confirmed, even if the new one is allowed too.
+  const [shownAttempt, setShownAttempt] = useState<number | null>(null);
+  const stale = shownAttempt !== null && shownAttempt !== plan.runAttempt;
+  const open = () => {
+    setShownAttempt(plan.runAttempt);
+    dialog.current?.showModal();
+  };
 
   // "Retry…" from the overview lands here with the dialog open.
   const openedOnLoad = useRef(false);
   useEffect(() => {
     if (!openOnLoad || openedOnLoad.current) return;
     openedOnLoad.current = true;
-    if (plan.allowed) dialog.current?.showModal();
+    if (plan.allowed) open();
   }, [openOnLoad, plan.allowed]);
 
   // A new plan (the run changed, live) clears an old refusal message.
@@ -62,7 +71,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
         title={
           plan.allowed ? 'Re-run the failed steps; succeeded steps are kept' : (plan.notAllowedBecause ?? undefined)
         }
-        onClick={() => dialog.current?.showModal()}
+        onClick={open}
         aria-keyshortcuts="r"
       >
         <RotateCcw aria-hidden className="size-4" /> Retry failed steps
@@ -79,7 +88,7 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
         confirmLabel={
           pending ? 'Retrying…' : `Retry ${plan.retry.length} ${plan.retry.length === 1 ? 'step' : 'steps'}`
         }
-        confirmDisabled={pending || !plan.allowed}
+        confirmDisabled={pending || !plan.allowed || stale}
         onConfirm={confirm}
       >
         {plan.definition.changed ? (
@@ -123,13 +132,22 @@ export function RetryDialog({ plan, openOnLoad = false }: { plan: RetryPlan; ope
             {plan.kept.length ? plan.kept.map((s) => s.title).join(', ') : 'none'}
           </p>
         </section>
-        {!plan.allowed && plan.notAllowedBecause ? (
-          <p
+        {stale || !plan.allowed ? (
+          <div
             role="status"
-            className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+            className="flex flex-wrap items-center gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200"
           >
-            The run changed while this was open. {plan.notAllowedBecause}
-          </p>
+            <span>
+              The run changed while this was open
+              {plan.allowed ? ' (now attempt ' + plan.runAttempt + '); the plan above is the new one.' : '.'}{' '}
+              {plan.allowed ? null : plan.notAllowedBecause}
+            </span>
+            {plan.allowed ? (
+              <Button type="button" onClick={() => setShownAttempt(plan.runAttempt)}>
+                Use the new plan
+              </Button>
+            ) : null}
+          </div>
         ) : null}
       </ActionDialog>
     </>
