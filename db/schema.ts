@@ -163,6 +163,9 @@ export const runs = pgTable(
     gitBranch: text('git_branch'),
     gitMessage: text('git_message'),
     environment: text('environment'),
+    // A run made by a deployment action (redeploy, rollback): what it deploys
+    // where, and from which deployment (lib/deployments/actions.ts).
+    deployAction: jsonb('deploy_action').$type<DeployAction>(),
     attempt: integer('attempt').notNull().default(1),
     status: text('status').$type<RunStatus>().notNull().default('queued'),
     // Counters kept by every item transition, so finishing a step never reads
@@ -227,6 +230,12 @@ export const workItems = pgTable(
     // upstream), so the attempt created when it becomes ready records them.
     requestedBy: uuid('requested_by').references(() => users.id),
     requestedReason: text('requested_reason'),
+    // A deploy step someone without the environment's role set going: its
+    // attempt waits until someone with this role approves (lib/deployments/gate.ts).
+    approvalRole: text('approval_role').$type<ProjectRole>(),
+    // An explicit deployment (a deployment action, an approval): it does not
+    // wait on the environment's hold.
+    passesHold: boolean('passes_hold').notNull().default(false),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('work_items_run_key_idx').on(t.runId, t.key)],
@@ -265,7 +274,12 @@ export const attempts = pgTable(
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     // Automatic retries wait out their backoff: not claimable before this.
+    // A deploy step waiting on a hold or an approval is parked far in the
+    // future (PARKED_UNTIL) with `parked_for` saying why, until released.
     availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
+    parkedFor: jsonb('parked_for').$type<ParkedFor>(),
+    // A step a rollback did not run again: the attempt whose outputs it reuses.
+    reusedFrom: uuid('reused_from'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -334,6 +348,8 @@ export const environments = pgTable(
     protection: jsonb('protection').$type<{ requiredRole?: ProjectRole }>().notNull().default({}),
     lastVersion: integer('last_version').notNull().default(0),
     activeDeploymentId: uuid('active_deployment_id'),
+    // Set by a rollback: new deploys wait until someone releases it.
+    hold: jsonb('hold').$type<EnvironmentHold>(),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('environments_project_name_idx').on(t.projectId, t.name)],
@@ -359,7 +375,10 @@ export const deployments = pgTable(
     runId: uuid('run_id').references(() => runs.id),
     attemptId: uuid('attempt_id').references(() => attempts.id),
     retryOf: uuid('retry_of'),
+    redeployOf: uuid('redeploy_of'),
     rollbackFrom: uuid('rollback_from'),
+    rollbackTo: uuid('rollback_to'),
+    reason: text('reason'),
     errorMessage: text('error_message'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -482,7 +501,39 @@ export type ItemStatus =
   | 'cancelled'
   | 'skipped';
 export type AttemptStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
-export type AttemptKind = 'initial' | 'auto_retry' | 'retry' | 'replay' | 'rerun';
+export type AttemptKind = 'initial' | 'auto_retry' | 'retry' | 'replay' | 'rerun' | 'reused';
+
+/** What a run made by a deployment action deploys (runs.deploy_action). */
+export interface DeployAction {
+  action: 'redeploy' | 'rollback';
+  environment: string;
+  /** The deploy step's key. */
+  step: string;
+  /** redeploy: the deployment redeployed; rollback: the target deployment. */
+  of: string;
+  /** rollback: the live deployment it replaces. */
+  from?: string | null;
+  reason?: string | null;
+}
+
+/** Why a queued deploy attempt waits (attempts.parked_for). */
+export interface ParkedFor {
+  kind: 'hold' | 'approval';
+  environment: string;
+  /** approval: the role that may let it through. */
+  role?: ProjectRole;
+  message: string;
+}
+
+/** An environment's hold (environments.hold), set by a rollback. */
+export interface EnvironmentHold {
+  deployment_id: string;
+  version: number;
+  by: string | null;
+  by_name: string | null;
+  reason: string | null;
+  at: string;
+}
 export type LogStream = 'stdout' | 'stderr' | 'system';
 export type ErrorClassification = 'exit_code' | 'timeout' | 'lost' | 'cancelled' | 'spawn' | 'outputs' | 'inputs';
 export interface AttemptError {

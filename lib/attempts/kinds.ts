@@ -7,4 +7,5 @@ export const ATTEMPT_KIND_LABEL: Record<AttemptKind, string> = {
   retry: 'retry',
   replay: 'replay',
   rerun: 're-run (upstream changed)',
+  reused: 'reused (not run again)',
 };

@@ -1,0 +1,9 @@
+ALTER TABLE "attempts" ADD COLUMN "parked_for" jsonb;--> statement-breakpoint
+ALTER TABLE "attempts" ADD COLUMN "reused_from" uuid;--> statement-breakpoint
+ALTER TABLE "deployments" ADD COLUMN "redeploy_of" uuid;--> statement-breakpoint
+ALTER TABLE "deployments" ADD COLUMN "rollback_to" uuid;--> statement-breakpoint
+ALTER TABLE "deployments" ADD COLUMN "reason" text;--> statement-breakpoint
+ALTER TABLE "environments" ADD COLUMN "hold" jsonb;--> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "deploy_action" jsonb;--> statement-breakpoint
+ALTER TABLE "work_items" ADD COLUMN "approval_role" text;--> statement-breakpoint
+ALTER TABLE "work_items" ADD COLUMN "passes_hold" boolean DEFAULT false NOT NULL;
