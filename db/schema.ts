@@ -299,6 +299,10 @@ export const attempts = pgTable(
     index('attempts_group_queue_idx')
       .on(t.concurrencyKey, t.availableAt, t.createdAt)
       .where(sql`${t.status} = 'queued' and ${t.concurrencyKey} is not null`),
+    // The few deploy attempts waiting on a hold or an approval (lib/deployments/gate.ts).
+    index('attempts_parked_idx')
+      .on(t.runId)
+      .where(sql`${t.status} = 'queued' and ${t.parkedFor} is not null`),
     index('attempts_group_running_idx')
       .on(t.concurrencyKey)
       .where(sql`${t.status} = 'running' and ${t.concurrencyKey} is not null`),
@@ -522,7 +526,6 @@ export interface ParkedFor {
   environment: string;
   /** approval: the role that may let it through. */
   role?: ProjectRole;
-  message: string;
 }
 
 /** An environment's hold (environments.hold), set by a rollback. */

@@ -9,6 +9,9 @@ export const EVENT_TYPES = [
   'attempt.finished',
   'log.appended',
   'pipeline.loaded',
+  'deployment.created',
+  'deployment.status_changed',
+  'environment.changed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

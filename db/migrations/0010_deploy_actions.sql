@@ -6,4 +6,5 @@ ALTER TABLE "deployments" ADD COLUMN "reason" text;--> statement-breakpoint
 ALTER TABLE "environments" ADD COLUMN "hold" jsonb;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "deploy_action" jsonb;--> statement-breakpoint
 ALTER TABLE "work_items" ADD COLUMN "approval_role" text;--> statement-breakpoint
-ALTER TABLE "work_items" ADD COLUMN "passes_hold" boolean DEFAULT false NOT NULL;
+ALTER TABLE "work_items" ADD COLUMN "passes_hold" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "attempts_parked_idx" ON "attempts" USING btree ("run_id") WHERE "attempts"."status" = 'queued' and "attempts"."parked_for" is not null;

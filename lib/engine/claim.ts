@@ -93,7 +93,7 @@ export async function claimAttempts(db: Db, workerId: string, leaseMs: number, l
     deployments_started as (
       update deployments d set status = 'running', started_at = now()
       from claimed where d.attempt_id = claimed.id
-      returning d.id
+      returning d.id, d.project_id, d.run_id, d.environment_id, d.version
     ),
     rows as (
       select c.id, c.work_item_id, c.run_id, c.number, c.kind, c.inputs, c.inputs_pending, c.auto_chain,
@@ -112,6 +112,11 @@ export async function claimAttempts(db: Db, workerId: string, leaseMs: number, l
       select 'run.status_changed', s.project_id, s.id, jsonb_build_object(
         'run_id', s.id, 'status', 'running', 'previous', 'queued', 'attempt', s.attempt)
       from started_runs s
+      union all
+      select 'deployment.status_changed', d.project_id, d.run_id, jsonb_build_object(
+        'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
+        'status', 'running', 'previous', 'pending', 'run_id', d.run_id)
+      from deployments_started d join environments e on e.id = d.environment_id
       returning 1
     )
     select rows.*,

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { attempts, runs, workItems, type AttemptError, type AttemptStatus, type LogStream } from '@/db/schema';
+import { PARKED_UNTIL } from '../deployments/gate';
 import { DEPLOYMENT_STATUS } from '../deployments/record';
 import { EVENTS_CHANNEL } from '../events';
 import type { RetryPolicy } from '../pipelines/definition';
@@ -99,14 +100,14 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
     ),
     locked as (
       select w.id, w.key, w.status, w.latest_attempt_id, w.attempt_count, w.unmet_needs, w.requested_by,
-             w.requested_reason, w.environment, w.concurrency_key, w.concurrency_limit
+             w.requested_reason, w.environment, w.concurrency_key, w.concurrency_limit, w.approval_role, w.passes_hold
       from work_items w join fin on w.run_id = fin.run_id
       where w.key in (select jsonb_array_elements_text(${json(keys)}))
       order by w.id
       for update of w
     ),
     run as (
-      select id, project_id, attempt, triggered_by, trigger, git_commit, git_branch, git_message
+      select id, project_id, attempt, triggered_by, trigger, git_commit, git_branch, git_message, deploy_action
       from runs where id = ${context.runId}::uuid
     ),
     outcome as (
@@ -127,7 +128,7 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
              ${plan.retry?.reason ?? null}::text, fin.triggered_by, fin.id, run.attempt, fin.auto_chain + 1,
              o.concurrency_key, o.concurrency_limit, now() + ${plan.retry?.delayMs ?? 0}::int * interval '1 millisecond'
       from outcome o, fin, run where o.result = 'retry'
-      returning id, work_item_id, number, kind, retry_of, triggered_by, available_at
+      returning id, work_item_id, number, kind, retry_of, triggered_by, available_at, reason
     ),
     self_update as (
       update work_items w set
@@ -157,15 +158,32 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       from deps d where w.id = d.id
       returning w.id
     ),
+    -- The deploy gate (lib/deployments/gate.ts): a deploy step waits for an
+    -- approval, or while its environment is held, parked out of the claim's reach.
+    gates as (
+      select d.id,
+        case
+          when d.environment is null then null
+          when d.approval_role is not null then
+            jsonb_build_object('kind', 'approval', 'environment', d.environment, 'role', d.approval_role)
+          when not d.passes_hold and exists (
+            select 1 from environments e
+            where e.project_id = run.project_id and e.name = d.environment and e.hold is not null)
+          then jsonb_build_object('kind', 'hold', 'environment', d.environment)
+        end as parked
+      from deps d, run where d.ready
+    ),
     new_attempts as (
       insert into attempts (id, work_item_id, run_id, number, kind, status, inputs, inputs_pending, reason,
-                            triggered_by, retry_of, run_attempt, auto_chain, concurrency_key, concurrency_limit)
+                            triggered_by, retry_of, run_attempt, auto_chain, concurrency_key, concurrency_limit,
+                            available_at, parked_for)
       select d.new_attempt_id, d.id, run.id, d.attempt_count + 1,
              case when d.latest_attempt_id is null then 'initial' else 'rerun' end, 'queued',
              coalesce(d.new_inputs, '{}'::jsonb), d.pending, d.requested_reason, coalesce(d.requested_by, run.triggered_by),
-             d.latest_attempt_id, run.attempt, 1, d.concurrency_key, d.concurrency_limit
-      from deps d, run where d.ready
-      returning id, work_item_id, number, kind, retry_of, triggered_by, available_at
+             d.latest_attempt_id, run.attempt, 1, d.concurrency_key, d.concurrency_limit,
+             case when g.parked is null then now() else ${PARKED_UNTIL.toISOString()}::timestamptz end, g.parked
+      from deps d join gates g on g.id = d.id, run where d.ready
+      returning id, work_item_id, number, kind, retry_of, triggered_by, available_at, reason
     ),
     skipped as (
       update work_items w set status = 'skipped', updated_at = now()
@@ -189,7 +207,7 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       returning key
     ),
     created as (
-      select a.*, w.environment from (select * from retry_attempt union all select * from new_attempts) a
+      select a.*, w.environment, w.key from (select * from retry_attempt union all select * from new_attempts) a
       join locked w on w.id = a.work_item_id
     ),
     new_deploys as (
@@ -205,19 +223,25 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
     ),
     deploy_rows as (
       insert into deployments (project_id, environment_id, version, status, trigger, triggered_by, git_commit,
-                               git_branch, git_message, run_id, attempt_id, retry_of)
+                               git_branch, git_message, run_id, attempt_id, retry_of,
+                               redeploy_of, rollback_to, rollback_from, reason)
       select run.project_id, e.id, e.last_version - nd.of_env + nd.n, 'pending',
              case when nd.kind in ('retry', 'auto_retry') then 'retry' else run.trigger end,
              coalesce(nd.triggered_by, run.triggered_by), run.git_commit, run.git_branch, run.git_message, run.id, nd.id,
-             (select p.id from deployments p where p.attempt_id = nd.retry_of)
-      from new_deploys nd join envs e on e.name = nd.environment, run
-      returning id
+             (select p.id from deployments p where p.attempt_id = nd.retry_of),
+             case when x.linked and run.deploy_action->>'action' = 'redeploy' then (run.deploy_action->>'of')::uuid end,
+             case when x.linked and run.deploy_action->>'action' = 'rollback' then (run.deploy_action->>'of')::uuid end,
+             case when x.linked and run.deploy_action->>'action' = 'rollback' then (run.deploy_action->>'from')::uuid end,
+             coalesce(nd.reason, case when x.linked then run.deploy_action->>'reason' end)
+      from new_deploys nd join envs e on e.name = nd.environment, run,
+           lateral (select nd.kind = 'initial' and run.deploy_action->>'step' = nd.key as linked) x
+      returning id, project_id, run_id, environment_id, version, status
     ),
     deploy_finished as (
       update deployments d set status = ${DEPLOYMENT_STATUS[result.status]}::text, completed_at = now(),
              error_message = ${result.error?.message ?? null}::text
       from fin where d.attempt_id = fin.id
-      returning d.id
+      returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
     ),
     counts as (
       select
@@ -260,6 +284,16 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       select 'run.status_changed', u.project_id, u.id, jsonb_build_object(
         'run_id', u.id, 'status', u.status, 'previous', 'running', 'attempt', u.attempt)
       from run_update u where u.unfinished_items = 0
+      union all
+      select 'deployment.created', d.project_id, d.run_id, jsonb_build_object(
+        'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
+        'status', d.status, 'run_id', d.run_id)
+      from deploy_rows d join envs e on e.id = d.environment_id
+      union all
+      select 'deployment.status_changed', d.project_id, d.run_id, jsonb_build_object(
+        'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
+        'status', d.status, 'previous', 'running', 'run_id', d.run_id)
+      from deploy_finished d join environments e on e.id = d.environment_id
       returning 1
     )
     select

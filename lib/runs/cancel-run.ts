@@ -49,7 +49,7 @@ export async function cancelRun(db: Db, actor: Actor, runId: string, options: { 
     for (const a of touched) {
       const item = graph.items.find((i) => i.id === a.itemId)!;
       if (a.status === 'cancelled' && item.latestAttemptId === a.id) {
-        await followAttempt(tx, a.id, 'cancelled', { errorMessage: `Cancelled by ${actor.name} before it started` });
+        await followAttempt(tx, sink, a.id, 'cancelled', { errorMessage: `Cancelled by ${actor.name} before it started` });
         sink.emit({
           type: 'attempt.finished',
           projectId: run.projectId,

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { attempts, runs, workItems } from '@/db/schema';
 import type { AttemptKind, InputChange, ItemStatus } from '@/db/schema';
+import { gatesFor, PARKED_UNTIL } from '../deployments/gate';
 import { recordDeployment } from '../deployments/record';
 import { WORK_CHANNEL } from '../engine/channels';
 import { ensureConcurrencyGroups } from '../engine/concurrency';
@@ -78,6 +79,8 @@ export class RunChanges {
     if (!list.length) return [];
     this.workQueued = true;
     const now = new Date();
+    // Deploy steps may have to wait for an approval or a hold's release (lib/deployments/gate.ts).
+    const gates = await gatesFor(this.tx, this.run.projectId, list.map((l) => l.item));
     const created: AttemptRow[] = [];
     for (let i = 0; i < list.length; i += BATCH) {
       const rows = await this.tx
@@ -99,7 +102,8 @@ export class RunChanges {
             runAttempt: this.run.attempt + (this.restart ? 1 : 0),
             concurrencyKey: item.concurrencyKey,
             concurrencyLimit: item.concurrencyLimit,
-            availableAt: spec.availableAt ?? now,
+            availableAt: gates.has(item.id) ? PARKED_UNTIL : (spec.availableAt ?? now),
+            parkedFor: gates.get(item.id) ?? null,
           })),
         )
         .returning();
@@ -131,7 +135,7 @@ export class RunChanges {
       const attempt = byItem.get(item.id)!;
       item.latestAttemptId = attempt.id;
       item.attemptCount = attempt.number;
-      await recordDeployment(this.tx, this.run, item, attempt);
+      await recordDeployment(this.tx, this.sink, this.run, item, attempt);
       this.sink.emit({
         type: 'attempt.created',
         projectId: this.run.projectId,
