@@ -395,6 +395,10 @@ export const deployments = pgTable(
     index('deployments_env_created_idx').on(t.environmentId, t.createdAt, t.id),
     // One deployment per deploy-step attempt; its status follows the attempt by this key.
     uniqueIndex('deployments_attempt_idx').on(t.attemptId),
+    // A redeploy's deployment written ahead of its attempt, found when the run moves on or ends.
+    index('deployments_undeployed_idx')
+      .on(t.runId)
+      .where(sql`${t.attemptId} is null`),
   ],
 );
 

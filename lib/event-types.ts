@@ -7,6 +7,7 @@ export const EVENT_TYPES = [
   'attempt.created',
   'attempt.started',
   'attempt.finished',
+  'attempt.approved',
   'log.appended',
   'pipeline.loaded',
   'deployment.created',

@@ -7,4 +7,5 @@ ALTER TABLE "environments" ADD COLUMN "hold" jsonb;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "deploy_action" jsonb;--> statement-breakpoint
 ALTER TABLE "work_items" ADD COLUMN "approval_role" text;--> statement-breakpoint
 ALTER TABLE "work_items" ADD COLUMN "passes_hold" boolean DEFAULT false NOT NULL;--> statement-breakpoint
-CREATE INDEX "attempts_parked_idx" ON "attempts" USING btree ("run_id") WHERE "attempts"."status" = 'queued' and "attempts"."parked_for" is not null;
+CREATE INDEX "attempts_parked_idx" ON "attempts" USING btree ("run_id") WHERE "attempts"."status" = 'queued' and "attempts"."parked_for" is not null;--> statement-breakpoint
+CREATE INDEX "deployments_undeployed_idx" ON "deployments" USING btree ("run_id") WHERE "deployments"."attempt_id" is null;

@@ -97,18 +97,19 @@ export function parkedMessage(parked: ParkedFor, hold: EnvironmentHold | null): 
   return `${parked.environment} is held at v${hold.version} by ${hold.by_name ?? 'someone'}${hold.reason ? `: ${hold.reason}` : ''}`;
 }
 
-/** The messages of these parked attempts (by attempt id), each environment's hold read once. */
-export async function parkedMessages(conn: Conn, projectId: string, list: { id: string; parkedFor: ParkedFor | null }[]) {
+/** The messages of these parked attempts (by attempt id), with their environments' holds as they are now. */
+export async function parkedMessages(conn: Conn, list: { id: string; parkedFor: ParkedFor | null }[]) {
   const parked = list.filter((a) => a.parkedFor);
   const messages = new Map<string, string>();
   if (!parked.length) return messages;
-  const names = [...new Set(parked.map((a) => a.parkedFor!.environment))];
   const rows = await conn
-    .select({ name: environments.name, hold: environments.hold })
-    .from(environments)
-    .where(and(eq(environments.projectId, projectId), inArray(environments.name, names)));
-  const holds = new Map(rows.map((r) => [r.name, r.hold]));
-  for (const a of parked) messages.set(a.id, parkedMessage(a.parkedFor!, holds.get(a.parkedFor!.environment) ?? null));
+    .select({ id: attempts.id, hold: environments.hold })
+    .from(attempts)
+    .innerJoin(runs, eq(runs.id, attempts.runId))
+    .innerJoin(environments, and(eq(environments.projectId, runs.projectId), eq(environments.name, sql`${attempts.parkedFor}->>'environment'`)))
+    .where(inArray(attempts.id, parked.map((a) => a.id)));
+  const holds = new Map(rows.map((r) => [r.id, r.hold]));
+  for (const a of parked) messages.set(a.id, parkedMessage(a.parkedFor!, holds.get(a.id) ?? null));
   return messages;
 }
 

@@ -126,7 +126,9 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export function deploymentJson(d: DeploymentView, origin: string) {
   const extra: Record<string, string> = {};
   if (d.retryOf) extra.retry_of = d.retryOf;
+  if (d.redeployOf) extra.redeploy_of = d.redeployOf;
   if (d.rollbackFrom) extra.rollback_from = d.rollbackFrom;
+  if (d.rollbackTo) extra.rollback_to = d.rollbackTo;
   return {
     id: d.id,
     project_id: d.projectId,
@@ -145,6 +147,7 @@ export function deploymentJson(d: DeploymentView, origin: string) {
     // The deploy step of the run that made it, its attempts beside the graph.
     html_url: d.runId ? origin + (d.stepKey ? paths.runStep(d.runId, d.stepKey) : paths.run(d.runId)) : null,
     extra_data: extra,
+    reason: d.reason,
     error_message: d.errorMessage,
     created_at: iso(d.createdAt),
     started_at: iso(d.startedAt),
@@ -152,4 +155,28 @@ export function deploymentJson(d: DeploymentView, origin: string) {
     duration_seconds:
       d.startedAt && d.completedAt ? Math.max(0, (d.completedAt.getTime() - d.startedAt.getTime()) / 1000) : null,
   };
+}
+
+type EnvironmentRow = typeof environments.$inferSelect;
+
+/** DESIGN §6's environment object: protection, hold, and its live and active deployments. */
+export function environmentJson(
+  e: EnvironmentRow,
+  state: { live: DeploymentView | null; active: DeploymentView | null },
+  origin: string,
+) {
+  return {
+    id: e.id,
+    name: e.name,
+    protection: { required_role: e.protection.requiredRole ?? null },
+    hold: e.hold,
+    live: state.live ? deploymentJson(state.live, origin) : null,
+    active: state.active ? deploymentJson(state.active, origin) : null,
+  };
+}
+
+/** One environment as environmentJson, its deployments read. */
+export async function environmentStateJson(conn: Conn, e: EnvironmentRow, origin: string) {
+  const states = await environmentDeployments(conn, [e.id]);
+  return environmentJson(e, states.get(e.id)!, origin);
 }

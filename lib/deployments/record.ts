@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import type { EventSink } from '../events';
 import { deployments, environments, type AttemptStatus } from '@/db/schema';
@@ -26,6 +26,16 @@ export const DEPLOYMENT_STATUS: Record<AttemptStatus, DeploymentStatus> = {
 export async function recordDeployment(tx: Tx, sink: EventSink, run: RunRow, item: Pick<ItemRow, 'environment' | 'key'>, attempt: AttemptRow) {
   const name = item.environment;
   if (!name) return;
+  if (attempt.kind === 'initial') {
+    // A redeploy wrote its deployment when it started: the deploy step's first attempt takes it over.
+    const [claimed] = await tx
+      .update(deployments)
+      .set({ attemptId: attempt.id, triggeredBy: attempt.triggeredBy ?? run.triggeredBy })
+      .where(and(eq(deployments.runId, run.id), isNull(deployments.attemptId), eq(deployments.status, 'pending'),
+        inArray(deployments.environmentId, tx.select({ id: environments.id }).from(environments).where(and(eq(environments.projectId, run.projectId), eq(environments.name, name))))))
+      .returning();
+    if (claimed) return claimed;
+  }
   // The upsert locks the environment's row until commit: concurrent
   // deployments to one environment take consecutive versions.
   const [environment] = await tx
@@ -68,6 +78,58 @@ export async function recordDeployment(tx: Tx, sink: EventSink, run: RunRow, ite
     payload: deploymentEvent(deployment, name),
   });
   return deployment;
+}
+
+/**
+ * A redeploy's deployment, written when its run starts (before the steps it
+ * needs have run): pending, with the environment's next version and no
+ * attempt yet. See recordDeployment (takes it over) and settleUndeployed
+ * (the run ended before the step ran).
+ */
+export async function predeploy(tx: Tx, sink: EventSink, run: RunRow, item: Pick<ItemRow, 'environment' | 'key'>) {
+  const name = item.environment!;
+  const [environment] = await tx
+    .insert(environments)
+    .values({ projectId: run.projectId, name, lastVersion: 1 })
+    .onConflictDoUpdate({ target: [environments.projectId, environments.name], set: { lastVersion: sql`${environments.lastVersion} + 1` } })
+    .returning();
+  const action = run.deployAction;
+  const [deployment] = await tx
+    .insert(deployments)
+    .values({
+      projectId: run.projectId,
+      environmentId: environment.id,
+      version: environment.lastVersion,
+      status: 'pending',
+      trigger: run.trigger,
+      triggeredBy: run.triggeredBy,
+      gitCommit: run.gitCommit,
+      gitBranch: run.gitBranch,
+      gitMessage: run.gitMessage,
+      runId: run.id,
+      redeployOf: action?.action === 'redeploy' ? action.of : null,
+      reason: action?.reason ?? null,
+    })
+    .returning();
+  sink.emit({ type: 'deployment.created', projectId: run.projectId, runId: run.id, payload: deploymentEvent(deployment, name) });
+  return deployment;
+}
+
+/**
+ * When a run ends, a deployment it wrote ahead (a redeploy) whose step never
+ * ran ends with it: failed (a step it needs failed) or cancelled.
+ */
+export async function settleUndeployed(tx: Tx, sink: EventSink, run: Pick<RunRow, 'id' | 'projectId' | 'status'>) {
+  const status = run.status === 'cancelled' ? 'cancelled' : 'failed';
+  const settled = await tx
+    .update(deployments)
+    .set({ status, completedAt: new Date(), errorMessage: 'Not deployed: a step it needs did not succeed.' })
+    .where(and(eq(deployments.runId, run.id), isNull(deployments.attemptId), eq(deployments.status, 'pending')))
+    .returning();
+  for (const d of settled) {
+    const [environment] = await tx.select({ name: environments.name }).from(environments).where(eq(environments.id, d.environmentId));
+    sink.emit({ type: 'deployment.status_changed', projectId: run.projectId, runId: run.id, payload: { ...deploymentEvent(d, environment.name), previous: 'pending' } });
+  }
 }
 
 /** The payload of deployment.created and deployment.status_changed. */

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn, Tx } from '@/db/client';
-import { attempts, concurrencyGroups, runs, workItems } from '@/db/schema';
+import { attempts, concurrencyGroups, runs, workItems, type ParkedFor } from '@/db/schema';
+import { parkedMessages } from '../deployments/gate';
 import type { StepDefinition } from '../pipelines/definition';
 import { ReferenceError, resolveReferences } from '../pipelines/references';
 
@@ -46,9 +47,13 @@ export async function ensureConcurrencyGroups(tx: Tx, projectId: string, groups:
  * Why each of these queued attempts waits, when its group is full:
  * "waiting for staging: run #12 deploy-staging is running".
  */
-export async function waitingReasons(conn: Conn, queued: { id: string; status: string; concurrencyKey: string | null }[]) {
-  const keys = [...new Set(queued.filter((a) => a.status === 'queued' && a.concurrencyKey).map((a) => a.concurrencyKey!))];
-  const reasons = new Map<string, string>();
+export async function waitingReasons(
+  conn: Conn,
+  queued: { id: string; status: string; concurrencyKey: string | null; parkedFor?: ParkedFor | null }[],
+) {
+  // A deploy parked at its gate says why first: a hold or an approval (lib/deployments/gate.ts).
+  const reasons = await parkedMessages(conn, queued.filter((a) => a.status === 'queued' && a.parkedFor).map((a) => ({ id: a.id, parkedFor: a.parkedFor! })));
+  const keys = [...new Set(queued.filter((a) => a.status === 'queued' && a.concurrencyKey && !reasons.has(a.id)).map((a) => a.concurrencyKey!))];
   if (!keys.length) return reasons;
   const [groups, holders] = await Promise.all([
     conn.select().from(concurrencyGroups).where(inArray(concurrencyGroups.key, keys)),
@@ -66,7 +71,7 @@ export async function waitingReasons(conn: Conn, queued: { id: string; status: s
     const label = group.name.startsWith('environment:') ? group.name.slice('environment:'.length) : group.name;
     const who = running.map((h) => `run #${h.runNumber} ${h.step}`).join(', ');
     const reason = `waiting for ${label}: ${who} ${running.length === 1 ? 'is' : 'are'} running`;
-    for (const a of queued) if (a.status === 'queued' && a.concurrencyKey === group.key) reasons.set(a.id, reason);
+    for (const a of queued) if (a.status === 'queued' && a.concurrencyKey === group.key && !reasons.has(a.id)) reasons.set(a.id, reason);
   }
   return reasons;
 }

@@ -210,10 +210,23 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       select a.*, w.environment, w.key from (select * from retry_attempt union all select * from new_attempts) a
       join locked w on w.id = a.work_item_id
     ),
+    -- A redeploy wrote its deployment ahead (lib/deployments/record.ts predeploy):
+    -- the deploy step's first attempt takes it over instead of making another.
+    predeployed as (
+      select p.id, e.name from deployments p join environments e on e.id = p.environment_id, run
+      where p.run_id = run.id and p.attempt_id is null and p.status = 'pending'
+    ),
+    taken_over as (
+      update deployments p set attempt_id = c.id, triggered_by = coalesce(c.triggered_by, run.triggered_by)
+      from created c, predeployed pd, run
+      where p.id = pd.id and c.kind = 'initial' and c.environment = pd.name
+      returning p.id
+    ),
     new_deploys as (
       select c.*, row_number() over (partition by c.environment order by c.id) as n,
              count(*) over (partition by c.environment) as of_env
       from created c where c.environment is not null
+        and not (c.kind = 'initial' and c.environment in (select name from predeployed))
     ),
     envs as (
       insert into environments (project_id, name, last_version)
@@ -264,6 +277,14 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       where r.id = ${context.runId}::uuid and (c.du <> 0 or c.df <> 0 or c.dc <> 0)
       returning r.id, r.project_id, r.status, r.attempt, r.unfinished_items
     ),
+    -- The run ended before a predeployed step ran: that deployment ends with it.
+    undeployed as (
+      update deployments d set status = case when u.status = 'cancelled' then 'cancelled' else 'failed' end,
+             completed_at = now(), error_message = 'Not deployed: a step it needs did not succeed.'
+      from run_update u
+      where d.run_id = u.id and u.unfinished_items = 0 and d.attempt_id is null and d.status = 'pending'
+      returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
+    ),
     new_events as (
       insert into events (type, project_id, run_id, payload)
       select 'attempt.finished', run.project_id, run.id, jsonb_build_object(
@@ -294,6 +315,11 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
         'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
         'status', d.status, 'previous', 'running', 'run_id', d.run_id)
       from deploy_finished d join environments e on e.id = d.environment_id
+      union all
+      select 'deployment.status_changed', d.project_id, d.run_id, jsonb_build_object(
+        'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
+        'status', d.status, 'previous', 'pending', 'run_id', d.run_id)
+      from undeployed d join environments e on e.id = d.environment_id
       returning 1
     )
     select
@@ -306,7 +332,8 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       (select available_at from retry_attempt) as retry_at,
       (select count(*) from new_attempts) as queued,
       (select count(*) from released) + (select count(*) from groups_known) as groups_touched,
-      (select count(*) from deploy_rows) + (select count(*) from deploy_finished) as deployments_touched,
+      (select count(*) from deploy_rows) + (select count(*) from deploy_finished) + (select count(*) from taken_over)
+        + (select count(*) from undeployed) as deployments_touched,
       (select count(*) from run_update) as run_updated,
       (select count(*) from new_events) as events_written,
       case when exists (select 1 from fin) then pg_notify(${EVENTS_CHANNEL}, '') end as notified_events,

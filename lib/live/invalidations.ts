@@ -30,6 +30,7 @@ export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
     case 'attempt.finished':
       // An attempt of a deploy step is a deployment: the overview shows the latest per environment.
       return [...ofRun, queryKeys.all('overview')];
+    case 'attempt.approved':
     case 'deployment.created':
     case 'deployment.status_changed':
     case 'environment.changed':

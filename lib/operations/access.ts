@@ -10,7 +10,7 @@ import { createUser, listUsers, MIN_PASSWORD_LENGTH, updateUser, type UserSummar
 import { listEnvironments, setEnvironmentProtection, type EnvironmentRow } from '../deployments/environments';
 import { notFound } from '../errors';
 import { declaredEnvironments, getProjectSummary, listReadableProjects, type ProjectSummary } from '../projects/queries';
-import { deploymentJson, environmentDeployments } from '../deployments/read';
+import { environmentDeployments, environmentJson as environmentWithDeploymentsJson } from '../deployments/read';
 import { defineOperation } from './define';
 import { cursor, id, limit, reason, text, timestamp } from './fields';
 import { projectByKey } from './resources';
@@ -195,19 +195,12 @@ export const listEnvironmentsOp = defineOperation({
   params: projectPath,
   permission: 'project.read',
   project: projectByKey,
-  description: "Each with its protection, its live deployment (the latest succeeded) and its active one (pending or running).",
+  description: "Each with its protection, its hold (set by a rollback; null when not held), its live deployment (the latest succeeded) and its active one (pending or running).",
   run: async ({ db, origin, projectId }) => {
     const environments = await listEnvironments(db, projectId!);
     const states = await environmentDeployments(db, environments.map((e) => e.id));
     return {
-      items: environments.map((e) => {
-        const state = states.get(e.id)!;
-        return {
-          ...environmentJson(e),
-          live: state.live ? deploymentJson(state.live, origin) : null,
-          active: state.active ? deploymentJson(state.active, origin) : null,
-        };
-      }),
+      items: environments.map((e) => environmentWithDeploymentsJson(e, states.get(e.id)!, origin)),
     };
   },
 });

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Conn } from '@/db/client';
-import { attempts, deployments, pipelines, projects, runs } from '@/db/schema';
+import { attempts, deployments, environments, pipelines, projects, runs } from '@/db/schema';
 import { notFound } from '../errors';
 import { isUuid } from '../ids';
 
@@ -43,5 +43,13 @@ export async function projectOfDeployment(conn: Conn, { deployment_id }: { deplo
     ? await conn.select({ projectId: deployments.projectId }).from(deployments).where(eq(deployments.id, deployment_id))
     : [];
   if (!row) throw notFound('Deployment');
+  return row.projectId;
+}
+
+export async function projectOfEnvironment(conn: Conn, { environment_id }: { environment_id: string }) {
+  const [row] = isUuid(environment_id)
+    ? await conn.select({ projectId: environments.projectId }).from(environments).where(eq(environments.id, environment_id))
+    : [];
+  if (!row) throw notFound('Environment');
   return row.projectId;
 }

@@ -4,6 +4,7 @@ import { workItems } from '@/db/schema';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
 import { assertCan, assertCanDeploy, type Permission } from '../auth/permissions';
+import { noteApprovals } from '../deployments/gate';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import { transact } from '../events';
@@ -47,9 +48,13 @@ async function withLockedItem<T>(
     if (!exists) throw notFound('Step');
     const graph = await loadRunGraph(tx, run, { lock: true });
     const item = graph.items.find((i) => i.id === itemId)!;
-    // The step and every step below it may run again: each one's environment must allow this actor.
+    // The step itself is the actor's own deploy: refused (403) without its environment's role.
+    // Deploy steps below it that run again wait for someone who has theirs (lib/deployments/gate.ts).
+    await assertCanDeploy(tx, actor, run.projectId, [item.environment]);
     const below = descendants(graph.definition.steps, item.key);
-    await assertCanDeploy(tx, actor, run.projectId, [item, ...graph.items.filter((i) => below.has(i.key))].map((i) => i.environment));
+    await noteApprovals(tx, actor, run.projectId, graph.items.filter((i) => below.has(i.key)));
+    // Deploying this step again is explicit: it does not wait on a hold.
+    await noteApprovals(tx, actor, run.projectId, [item], { passHold: true });
     return work({ tx, changes: new RunChanges(tx, sink, run), graph, item, previous: graph.latest.get(item.id) });
   });
 }
@@ -74,10 +79,17 @@ export async function retryItem(
   actor: Actor,
   runId: string,
   itemId: string,
-  options: { reason?: string | null } = {},
+  options: {
+    reason?: string | null;
+    /** Runs once the run and its items are locked, before anything changes (a deployment's own checks). */
+    guard?: (tx: Tx) => Promise<void>;
+    /** Runs after the new attempt is queued, in the same transaction. */
+    after?: (tx: Tx, attempt: AttemptRow) => Promise<void>;
+  } = {},
 ): Promise<AttemptRow> {
   return withLockedItem(db, actor, 'run.retry', runId, itemId, async (ctx) => {
     const { item, previous, graph } = ctx;
+    await options.guard?.(ctx.tx);
     if (item.status === 'queued' || item.status === 'running') {
       throw await runInProgressError(ctx.tx, graph.run);
     }
@@ -109,6 +121,7 @@ export async function retryItem(
       reason,
       details: { number: graph.run.number, item: item.key, attempt: attempt.number, run_attempt: attempt.runAttempt },
     });
+    await options.after?.(ctx.tx, attempt);
     await advanceRun(ctx.changes, graph);
     return attempt;
   });

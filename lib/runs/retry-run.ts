@@ -2,6 +2,7 @@ import type { Db } from '@/db/client';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
 import { assertCan, assertCanDeploy } from '../auth/permissions';
+import { noteApprovals } from '../deployments/gate';
 import { DomainError } from '../errors';
 import { transact } from '../events';
 import { reasonOf } from './reason';
@@ -55,8 +56,12 @@ export async function retryRun(db: Db, actor: Actor, runId: string, options: Ret
       if (decision === 'retry' && previous) retry.push({ item, spec: retryOf(previous, actor.userId, reason) });
       else if (decision === 'reset') reset.push(item);
     }
-    // Every step the retry will run again, deployments among them, is checked before anything changes.
-    await assertCanDeploy(tx, actor, run.projectId, [...retry.map((r) => r.item.environment), ...reset.map((i) => i.environment)]);
+    // A failed deploy the retry runs again is the actor's own deploy: refused (403) without the
+    // environment's role. Deploy steps further down wait for someone who has it.
+    await assertCanDeploy(tx, actor, run.projectId, retry.map((r) => r.item.environment));
+    await noteApprovals(tx, actor, run.projectId, reset);
+    // Deploying a failed deploy again is explicit: it does not wait on a hold.
+    await noteApprovals(tx, actor, run.projectId, retry.map((r) => r.item), { passHold: true });
     for (const item of reset) {
       await changes.setItemStatus(item, 'pending', { requestedBy: actor.userId, requestedReason: reason });
     }

@@ -3,7 +3,7 @@ import type { Tx } from '@/db/client';
 import { attempts, runs, workItems } from '@/db/schema';
 import type { AttemptKind, InputChange, ItemStatus } from '@/db/schema';
 import { gatesFor, PARKED_UNTIL } from '../deployments/gate';
-import { recordDeployment } from '../deployments/record';
+import { recordDeployment, settleUndeployed } from '../deployments/record';
 import { WORK_CHANNEL } from '../engine/channels';
 import { ensureConcurrencyGroups } from '../engine/concurrency';
 import type { EventSink } from '../events';
@@ -189,6 +189,7 @@ export class RunChanges {
       .where(eq(runs.id, this.run.id))
       .returning();
     Object.assign(this.run, row);
+    if (row.unfinishedItems === 0) await settleUndeployed(this.tx, this.sink, row);
     this.delta = { unfinished: 0, failed: 0, cancelled: 0 };
     this.restart = false;
     if (row.status !== previous || restart) {

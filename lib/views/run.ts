@@ -61,7 +61,11 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
     // The dialog shows which outputs are reused, not the outputs themselves.
     plan: { ...plan, kept: plan.kept.map((k) => ({ ...k, outputs: null })) },
     shownAttempt,
-    layout: cachedLayout(version.structureHash, detail.items),
+    // A redeploy or rollback runs some steps only: its layout is of those.
+    layout: cachedLayout(
+      detail.items.length === version.definition.steps.length ? version.structureHash : `${version.structureHash}:${detail.items.map((i) => i.key).join(',')}`,
+      detail.items,
+    ),
     nodes: detail.items.map((item) => {
       const state = atAttempt.get(item.id)!;
       return {

@@ -1,0 +1,6 @@
+import { operations } from '@/lib/operations';
+import { route } from '@/lib/operations/rest';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(operations.redeployPlanOp);
