@@ -154,6 +154,7 @@ steps:
     const deployRun = await triggerRun(database.db, admin, { pipelineId: pipelines.find((p) => p.name === 'deploy')!.id });
     const [deployment] = await database.db.select().from(deployments).where(eq(deployments.runId, deployRun.id));
     ids.deployment_id = deployment.id;
+    ids.environment_id = deployment.environmentId;
 
     const member = async (role: ProjectRole | null, projectId = alpha.id) => {
       const user = await createTestUser(database, 'member');
@@ -197,6 +198,9 @@ steps:
     'views.pipeline_runs': 'pipelineId={pipeline_id}',
     'views.run': 'runId={run_id}',
     'views.step': 'runId={run_id}&key=build',
+    'views.environment': 'environmentId={environment_id}',
+    'views.environment_compare': 'environmentId={environment_id}',
+    'views.deployment': 'deploymentId={deployment_id}',
   };
 
   async function call(op: AnyOperation, token: string | null, overrides: Record<string, string> = {}) {

@@ -211,7 +211,7 @@ export async function loadEnvironmentCompare(db: Conn, params: EnvironmentCompar
   }
   let left = await chosen(params.a);
   if (!left && right) {
-    const before = recent.find((d) => d.version < right!.deployment.version);
+    const before = recent.find((d) => d.version < right.deployment.version);
     left = await chosen(before?.id);
   }
   const versions = await linkedVersions(db, [left, right].filter((r): r is DetailedRow => !!r));
