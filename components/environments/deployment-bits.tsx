@@ -10,7 +10,7 @@ export const linkClass = 'text-sky-700 hover:underline dark:text-sky-400';
 /** The environment's live deployment: a word and an icon, not colour alone. */
 export function LiveMark() {
   return (
-    <span className="inline-flex items-center gap-1 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white dark:bg-emerald-500 dark:text-emerald-950">
+    <span className="inline-flex items-center gap-1 rounded-full bg-emerald-700 px-2 py-0.5 text-xs font-semibold text-white dark:bg-emerald-500 dark:text-emerald-950">
       <Radio aria-hidden className="size-3" /> live
     </span>
   );
