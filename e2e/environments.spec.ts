@@ -123,21 +123,59 @@ test('the history follows a new deployment live, without a reload', async ({ sig
   await api.waitFor(run.id, 'failed');
 });
 
-test('every environment page, light and dark: no serious axe violation', async ({ signedInPage: page, api }) => {
+test('a hold and a protection show on the matrix as they change; every environment page, light and dark, passes axe', async ({
+  signedInPage: page,
+  api,
+  request,
+}) => {
   test.setTimeout(240_000);
-  const { items } = await api.get<{ items: DeploymentJson[] }>('/api/v1/projects/demo/deployments?environment=staging');
-  const envId = items[0].environment_id;
-  const pages = ['/environments', `/environments/${envId}`, `/environments/${envId}/compare`, `/deployments/${items[0].id}`];
+  const admin = { authorization: `Bearer ${process.env.E2E_TOKEN}` };
+  const { items } = await api.get<{ items: DeploymentJson[] }>('/api/v1/projects/demo/deployments?environment=production');
+  const production = items.find((d) => d.live)!;
+  const staging = (await api.get<{ items: DeploymentJson[] }>('/api/v1/projects/demo/deployments?environment=staging')).items;
+
+  await page.goto('/environments');
+  const column = page.locator('th[data-environment="production"]');
+  await expect(column).toContainText(`live v${production.version}`);
+  // Protection and hold arrive through environment.changed: no reload.
+  const protect = await request.put('/api/v1/projects/demo/environments/production', {
+    headers: admin,
+    data: { protection: { required_role: 'deployer' }, reason: 'production needs a deployer' },
+  });
+  expect(protect.status()).toBe(200);
+  const hold = await request.post(`/api/v1/environments/${production.environment_id}/hold`, { headers: admin, data: { reason: 'freeze <i>for</i> the audit' } });
+  expect(hold.status()).toBe(200);
+  await expect(column).toContainText(`held at v${production.version} by`, { timeout: 20_000 });
+  await expect(column).toContainText('freeze <i>for</i> the audit');
+  await expect(column).toContainText('protected · deployer');
+  await page.getByRole('link', { name: 'production', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Held' })).toContainText(`held at v${production.version}`);
+
+  const envId = staging[0].environment_id;
+  const pages = [
+    '/environments',
+    `/environments/${envId}`,
+    `/environments/${production.environment_id}`,
+    `/environments/${envId}/compare`,
+    `/deployments/${staging[0].id}`,
+    `/deployments/${production.id}`,
+  ];
   const found: string[] = [];
   for (const theme of ['light', 'dark']) {
     await page.evaluate((t) => localStorage.setItem('theme', t), theme);
-    for (const url of pages) {
+    for (const [index, url] of pages.entries()) {
       await page.goto(url);
       await page.waitForLoadState('networkidle');
       const name = url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'id').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
-      await page.screenshot({ path: path.join(SHOTS, `env-${name}-${theme}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SHOTS, `env-${index}-${name}-${theme}.png`), fullPage: true });
       for (const v of await seriousViolations(page)) found.push(`${theme} ${url}: ${v}`);
     }
   }
+  await page.evaluate(() => localStorage.setItem('theme', 'light'));
+  // Leave production as other journeys expect it: released, unprotected.
+  expect((await request.post(`/api/v1/environments/${production.environment_id}/release`, { headers: admin, data: { reason: 'audit done' } })).status()).toBe(200);
+  expect(
+    (await request.put('/api/v1/projects/demo/environments/production', { headers: admin, data: { protection: { required_role: null }, reason: 'back to normal' } })).status(),
+  ).toBe(200);
   expect(found).toEqual([]);
 });
