@@ -149,7 +149,7 @@ test('a hold and a protection show on the matrix as they change; every environme
   await expect(column).toContainText('freeze <i>for</i> the audit');
   await expect(column).toContainText('protected · deployer');
   await page.getByRole('link', { name: 'production', exact: true }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Held' })).toContainText(`held at v${production.version}`);
+  await expect(page.getByRole('status').filter({ hasText: 'Held at' })).toContainText(`Held at v${production.version}`);
 
   const envId = staging[0].environment_id;
   const pages = [

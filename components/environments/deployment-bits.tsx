@@ -25,9 +25,9 @@ export function ProtectionNote({ requiredRole }: { requiredRole: string | null }
   );
 }
 
-/** "held at v12 by Ana: reason" */
-export function holdText(hold: EnvironmentHold) {
-  return `held at v${hold.version} by ${hold.by_name ?? 'someone'}${hold.reason ? `: ${hold.reason}` : ''}`;
+/** "held at v12 by Ana: reason" ("Held at …" to start a sentence). */
+export function holdText(hold: EnvironmentHold, capital = false) {
+  return `${capital ? 'Held' : 'held'} at v${hold.version} by ${hold.by_name ?? 'someone'}${hold.reason ? `: ${hold.reason}` : ''}`;
 }
 
 export function HoldMark({ hold }: { hold: EnvironmentHold | null }) {
