@@ -88,6 +88,23 @@ describe('live events keep the query cache current', () => {
     expect([history(), overview()]).toEqual([0, 1]);
   });
 
+  it('deployment and environment events refresh the environment pages: the matrix, that environment, deployments', async () => {
+    const ENV_A = '44444444-4444-4444-8444-444444444444';
+    const ENV_B = '55555555-5555-4555-8555-555555555555';
+    const matrix = await watch(viewKey('environments', {}));
+    const history = await watch(viewKey('environment', { environmentId: ENV_A, status: 'failed' }));
+    const otherHistory = await watch(viewKey('environment', { environmentId: ENV_B }));
+    const deployment = await watch(viewKey('deployment', { deploymentId: RUN_B }));
+    const runPage = await watch(viewKey('run', { runId: RUN_A }));
+    emit({ ...event('deployment.status_changed', RUN_A), data: { deployment_id: RUN_B, environment_id: ENV_A, status: 'succeeded' } });
+    await settle();
+    expect([matrix(), history(), otherHistory(), deployment(), runPage()]).toEqual([1, 1, 0, 1, 1]);
+    // A hold set or released: the environment's pages, not the run's.
+    emit({ ...event('environment.changed'), data: { environment_id: ENV_B, environment: 'production' } });
+    await settle();
+    expect([matrix(), history(), otherHistory(), deployment(), runPage()]).toEqual([2, 1, 1, 2, 1]);
+  });
+
   it('reset refetches everything on screen', async () => {
     const keys = [viewKey('run', { runId: RUN_A }), viewKey('overview', {}), viewKey('pipelines', {})];
     const counters = await Promise.all(keys.map(watch));
