@@ -56,6 +56,11 @@ export function DeploymentPageView({ initial, deploymentId }: { initial: ViewDat
             </Link>
           ) : null}
         </div>
+        {d.waiting ? (
+          <p role="status" className="rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-300 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-700">
+            Waiting: {d.waiting}
+          </p>
+        ) : null}
         {d.errorMessage ? (
           <Card className="border-red-300 dark:border-red-800">
             <h2 className="text-sm font-semibold text-red-800 dark:text-red-200">Error</h2>

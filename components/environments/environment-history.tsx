@@ -199,6 +199,7 @@ export function EnvironmentHistoryPageView({
                     </td>
                     <td className="px-3 py-2">
                       <StatusBadge status={d.status} />
+                      {d.waiting ? <p className="mt-1 max-w-48 break-words text-xs text-amber-800 dark:text-amber-200">{d.waiting}</p> : null}
                       {d.errorMessage && d.status === 'failed' ? (
                         <p className="mt-1 max-w-48 truncate text-xs text-red-700 dark:text-red-300" title={d.errorMessage}>
                           {d.errorMessage}

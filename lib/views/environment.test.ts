@@ -162,4 +162,17 @@ describe('environment views', () => {
     expect(JSON.stringify(view)).not.toContain('hunter2');
     await expect(loadDeploymentView(database.db, { deploymentId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
+
+  it('a pending deployment parked by the hold says why it waits', async () => {
+    const [v4] = await database.db.select().from(deployments).where(eq(deployments.id, staging[3].id));
+    await database.db.update(deployments).set({ status: 'pending' }).where(eq(deployments.id, v4.id));
+    await database.db
+      .update(attempts)
+      .set({ status: 'queued', parkedFor: { kind: 'hold', environment: 'staging', message: 'staging is held' } })
+      .where(eq(attempts.id, v4.attemptId!));
+    const view = await loadDeploymentView(database.db, { deploymentId: v4.id });
+    expect(view.deployment.waiting).toBe('staging is held at v2 by Ana: bad release');
+    const history = await loadEnvironmentHistory(database.db, { environmentId: stagingId, status: 'pending' });
+    expect(history.deployments.map((d) => [d.version, d.waiting])).toEqual([[4, 'staging is held at v2 by Ana: bad release']]);
+  });
 });

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '@/db/client';
 import { attempts, deployments, environments, pipelines, projects, runs, users, workItems } from '@/db/schema';
+import { parkedMessage } from '../deployments/gate';
 import { environmentDeployments } from '../deployments/read';
 import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
@@ -42,6 +43,8 @@ async function environmentHeader(conn: Conn, environmentId: string) {
   };
 }
 
+type Environment = Awaited<ReturnType<typeof environmentHeader>>;
+
 /** Deployments with everything a row shows: who, which run and step, the pipeline. */
 const detailed = (conn: Conn) =>
   conn
@@ -54,6 +57,7 @@ const detailed = (conn: Conn) =>
       pipelineVersionId: runs.pipelineVersionId,
       pipelineTitle: pipelines.title,
       stepKey: workItems.key,
+      parkedFor: attempts.parkedFor,
     })
     .from(deployments)
     .leftJoin(users, eq(users.id, deployments.triggeredBy))
@@ -73,7 +77,7 @@ async function linkedVersions(conn: Conn, rows: DetailedRow[]) {
   return new Map(found.map((r) => [r.id, r.version]));
 }
 
-function row(r: DetailedRow, versions: Map<string, number>, liveId: string | null | undefined) {
+function row(r: DetailedRow, versions: Map<string, number>, environment: Pick<Environment, 'hold' | 'live'>) {
   const d = r.deployment;
   const link = (id: string | null) => (id ? { id, version: versions.get(id) ?? null } : null);
   return {
@@ -93,7 +97,9 @@ function row(r: DetailedRow, versions: Map<string, number>, liveId: string | nul
     pipelineId: r.pipelineId,
     pipelineTitle: r.pipelineTitle,
     stepKey: r.stepKey,
-    live: d.id === liveId,
+    live: d.id === environment.live?.id,
+    // A pending deploy parked by the gate: held environment, or an approval it needs.
+    waiting: r.parkedFor && d.status === 'pending' ? parkedMessage(r.parkedFor, environment.hold) : null,
     retryOf: link(d.retryOf),
     redeployOf: link(d.redeployOf),
     rollbackFrom: link(d.rollbackFrom),
@@ -148,7 +154,7 @@ export async function loadEnvironmentHistory(db: Conn, params: EnvironmentHistor
     now,
     environment,
     filtered: !!(status || trigger),
-    deployments: page.map((r) => row(r, versions, environment.live?.id)),
+    deployments: page.map((r) => row(r, versions, environment)),
     nextCursor: rows.length > size && last ? encodeCursor(last.cursorAt, last.deployment.id) : null,
   });
 }
@@ -175,7 +181,7 @@ export async function loadDeploymentView(db: Conn, { deploymentId }: { deploymen
   return toJson({
     now: new Date(),
     environment,
-    deployment: row(found, versions, environment.live?.id),
+    deployment: row(found, versions, environment),
     attempt: await deployAttempt(db, found),
   });
 }
@@ -218,7 +224,7 @@ export async function loadEnvironmentCompare(db: Conn, params: EnvironmentCompar
     left = await chosen(before?.id);
   }
   const versions = await linkedVersions(db, [left, right].filter((r): r is DetailedRow => !!r));
-  const side = async (r: DetailedRow | null) => (r ? { deployment: row(r, versions, environment.live?.id), attempt: await deployAttempt(db, r) } : null);
+  const side = async (r: DetailedRow | null) => (r ? { deployment: row(r, versions, environment), attempt: await deployAttempt(db, r) } : null);
   return toJson({ now: new Date(), environment, recent, a: await side(left), b: await side(right) });
 }
 
