@@ -168,7 +168,7 @@ describe('environment views', () => {
     await database.db.update(deployments).set({ status: 'pending' }).where(eq(deployments.id, v4.id));
     await database.db
       .update(attempts)
-      .set({ status: 'queued', parkedFor: { kind: 'hold', environment: 'staging', message: 'staging is held' } })
+      .set({ status: 'queued', parkedFor: { kind: 'hold', environment: 'staging' } })
       .where(eq(attempts.id, v4.attemptId!));
     const view = await loadDeploymentView(database.db, { deploymentId: v4.id });
     expect(view.deployment.waiting).toBe('staging is held at v2 by Ana: bad release');
