@@ -133,7 +133,7 @@ function MatrixCell({ cell, environmentId, environment, now }: { cell: Cell | un
           </Link>
         </p>
       ) : null}
-      {failedAfter && (!live || failedAfter.version > live.version) ? (
+      {failedAfter ? (
         <p className="text-xs">
           <Link href={paths.deployment(failedAfter.id)} className="text-red-700 hover:underline dark:text-red-300">
             v{failedAfter.version} {failedAfter.status}

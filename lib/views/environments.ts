@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Conn } from '@/db/client';
 import { deployments, environments, pipelines, projects, runs, users } from '@/db/schema';
 import { inProjectScope, type ProjectScope } from '../auth/permissions';
+import { isActiveDeployment } from './deployment-options';
 import { toJson } from './json';
 
 /**
@@ -130,8 +131,8 @@ export async function loadEnvironmentsMatrix(db: Conn, scope: ProjectScope) {
               live: cell.live,
               isLive: cell.isLive,
               active: cell.active,
-              // What ended after the live version without succeeding (a failed deploy), if anything.
-              failedAfter: cell.latest && cell.latest.status !== 'succeeded' && !['pending', 'running'].includes(cell.latest.status) ? cell.latest : null,
+              // The pipeline's latest deployment here, when it ended without succeeding (a failed deploy after the live one).
+              failedAfter: cell.latest && cell.latest.status !== 'succeeded' && !isActiveDeployment(cell.latest.status) ? cell.latest : null,
             },
           ]),
         ),
