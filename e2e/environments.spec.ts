@@ -27,8 +27,14 @@ async function seriousViolations(page: Page) {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
 
-test('the environments matrix, a history with its live version, a filter, a compare and a deployment page', async ({ signedInPage: page, api }) => {
+test('the environments matrix, a history with its live version, a filter, a compare and a deployment page', async ({ signedInPage: page, api, request }) => {
   test.setTimeout(240_000);
+  // A journey before this one may have left an environment held (a rollback): its deploys would wait.
+  const admin = { authorization: `Bearer ${process.env.E2E_TOKEN}` };
+  const { items: envs } = await api.get<{ items: { id: string; hold: unknown }[] }>('/api/v1/projects/demo/environments');
+  for (const env of envs.filter((e) => e.hold)) {
+    expect((await request.post(`/api/v1/environments/${env.id}/release`, { headers: admin, data: { reason: 'environments journey starts released' } })).status()).toBe(200);
+  }
   const consoleErrors: string[] = [];
   page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`)));
   page.on('pageerror', (e) => void consoleErrors.push(`${page.url()}: ${e.message}`));
