@@ -110,6 +110,7 @@ describe('deployment API', () => {
         'live',
         'html_url',
         'extra_data',
+        'reason',
         'error_message',
         'created_at',
         'started_at',
