@@ -18,6 +18,16 @@ export const paths = {
   replay: (runId: string, key: string) => `/runs/${runId}/steps/${encodeURIComponent(key)}/replay`,
   compare: (runId: string, key: string, a?: number, b?: number) =>
     `/runs/${runId}/steps/${encodeURIComponent(key)}/compare${a && b ? `?a=${a}&b=${b}` : ''}`,
+  environments: () => '/environments',
+  /** An environment's deployment history, filtered; the filters live in the query string so a filtered view is a link. */
+  environment: (environmentId: string, filter: { status?: string; trigger?: string; cursor?: string } = {}) => {
+    const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => !!e[1])).toString();
+    return `/environments/${environmentId}${query ? `?${query}` : ''}`;
+  },
+  /** Two deployments of an environment compared; without both, the live one against the one before. */
+  environmentCompare: (environmentId: string, a?: string, b?: string) =>
+    `/environments/${environmentId}/compare${a && b ? `?a=${a}&b=${b}` : ''}`,
+  deployment: (deploymentId: string) => `/deployments/${deploymentId}`,
   users: () => '/settings/users',
   tokens: () => '/settings/tokens',
   projects: () => '/projects',

@@ -23,5 +23,8 @@ export function viewUrl([name, params]: ViewKey): string {
 export const queryKeys = {
   run: (runId: string) => ['run', { runId }] as const,
   step: (runId: string) => ['step', { runId }] as const,
+  /** An environment's history, whatever page or filter it shows. */
+  environment: (environmentId: string) => ['environment', { environmentId }] as const,
+  deployment: (deploymentId: string) => ['deployment', { deploymentId }] as const,
   all: (name: ViewName) => [name] as const,
 };

@@ -27,6 +27,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
               label="Main"
               links={[
                 { href: paths.pipelines(), label: 'Pipelines' },
+                { href: paths.environments(), label: 'Environments' },
                 { href: paths.projects(), label: 'Projects' },
                 { href: paths.audit(), label: 'Audit' },
                 { href: paths.apiReference(), label: 'API reference' },

@@ -89,7 +89,12 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
         </div>
       </section>
       <section>
-        <h2 className="text-lg font-semibold">Deployments</h2>
+        <div className="flex items-baseline justify-between gap-4">
+          <h2 className="text-lg font-semibold">Deployments</h2>
+          <Link href={paths.environments()} className="text-sm text-sky-700 hover:underline dark:text-sky-400">
+            All environments →
+          </Link>
+        </div>
         <p className="text-sm text-zinc-500 dark:text-zinc-400">The latest deployment to each environment.</p>
         <div className="mt-3">
           {view.deployments.length === 0 ? (
@@ -115,10 +120,16 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
                   {view.deployments.map((d) => (
                     <tr key={d.id} className="align-top">
                       <td className="px-4 py-2">
-                        <span className="font-medium">{d.environment}</span>{' '}
+                        <Link href={paths.environment(d.environmentId)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                          {d.environment}
+                        </Link>{' '}
                         <span className="text-xs text-zinc-500 dark:text-zinc-400">{d.project}</span>
                       </td>
-                      <td className="px-4 py-2 font-mono">v{d.version}</td>
+                      <td className="px-4 py-2 font-mono">
+                        <Link href={paths.deployment(d.id)} className="hover:underline">
+                          v{d.version}
+                        </Link>
+                      </td>
                       <td className="px-4 py-2">
                         <StatusBadge status={d.status} suffix={d.trigger === 'retry' ? 'retry' : undefined} />
                         {d.status === 'failed' && d.errorMessage ? (

@@ -10,6 +10,15 @@ export type Invalidation = readonly unknown[];
  */
 export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
   const ofRun = event.run_id ? [queryKeys.run(event.run_id), queryKeys.step(event.run_id)] : [];
+  const environmentId = typeof event.data.environment_id === 'string' ? event.data.environment_id : null;
+  // What shows an environment: the matrix, the home page and its own history.
+  // The deployment pages of the environment show its hold and live version too.
+  const ofEnvironment = [
+    queryKeys.all('overview'),
+    queryKeys.all('environments'),
+    ...(environmentId ? [queryKeys.environment(environmentId)] : [queryKeys.all('environment')]),
+    queryKeys.all('deployment'),
+  ];
   switch (event.type) {
     case 'reset':
       return 'all';
@@ -23,6 +32,12 @@ export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
     case 'run.status_changed':
     case 'run.cancel_requested':
       return [...ofRun, queryKeys.all('overview'), queryKeys.all('pipelines'), queryKeys.all('pipeline-runs')];
+    case 'deployment.created':
+    case 'deployment.status_changed':
+      // A new live version changes the compare page's default too.
+      return [...ofRun, ...ofEnvironment, queryKeys.all('environment-compare')];
+    case 'environment.changed':
+      return ofEnvironment;
     case 'item.status_changed':
       return ofRun;
     case 'attempt.created':
@@ -31,9 +46,6 @@ export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
       // An attempt of a deploy step is a deployment: the overview shows the latest per environment.
       return [...ofRun, queryKeys.all('overview')];
     case 'attempt.approved':
-    case 'deployment.created':
-    case 'deployment.status_changed':
-    case 'environment.changed':
       return [...ofRun, queryKeys.all('overview')];
   }
 }

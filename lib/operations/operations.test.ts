@@ -201,6 +201,9 @@ steps:
     'views.pipeline_runs': 'pipelineId={pipeline_id}',
     'views.run': 'runId={run_id}',
     'views.step': 'runId={run_id}&key=build',
+    'views.environment': 'environmentId={environment_id}',
+    'views.environment_compare': 'environmentId={environment_id}',
+    'views.deployment': 'deploymentId={deployment_id}',
   };
 
   async function call(op: AnyOperation, token: string | null, overrides: Record<string, string> = {}) {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Actor } from '../actor';
 import { can, readableProjects } from '../auth/permissions';
+import { loadDeploymentView, loadEnvironmentCompare, loadEnvironmentHistory } from '../views/environment';
+import { loadEnvironmentsMatrix } from '../views/environments';
 import { loadOverview } from '../views/overview';
 import { loadPipelineRuns } from '../views/pipeline-runs';
 import { loadPipelines } from '../views/pipelines';
@@ -8,7 +10,7 @@ import { loadRunView } from '../views/run';
 import { loadStepView } from '../views/step';
 import { defineOperation } from './define';
 import { cursor, id, text, timestamp } from './fields';
-import { projectOfPipeline, projectOfRun } from './resources';
+import { projectOfDeployment, projectOfEnvironment, projectOfPipeline, projectOfRun } from './resources';
 
 /**
  * The dashboard's reads: what its pages render first (lib/server/page-reads.ts)
@@ -99,4 +101,57 @@ export const stepViewOp = defineOperation({
   project: (db, _params, query) => projectOfRun(db, { run_id: query.runId }),
   what: 'Run',
   run: async ({ db, actor, projectId }, query) => ({ ...(await loadStepView(db, query)), may: mayIn(actor, projectId) }),
+});
+
+export const environmentsViewOp = defineOperation({
+  id: 'views.environments',
+  tag: 'dashboard',
+  internal: true,
+  summary: 'The environments matrix',
+  method: 'GET',
+  path: '/api/views/environments',
+  permission: 'signed_in',
+  run: ({ db, actor }) => loadEnvironmentsMatrix(db, readableProjects(actor)),
+});
+
+export const environmentViewOp = defineOperation({
+  id: 'views.environment',
+  tag: 'dashboard',
+  internal: true,
+  summary: "An environment's deployment history",
+  method: 'GET',
+  path: '/api/views/environment',
+  query: z.object({ environmentId: id, status: filterText, trigger: filterText, cursor: cursor.optional() }),
+  permission: 'project.read',
+  project: (db, _params, query) => projectOfEnvironment(db, { environment_id: query.environmentId }),
+  what: 'Environment',
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadEnvironmentHistory(db, query)), may: mayIn(actor, projectId) }),
+});
+
+export const environmentCompareViewOp = defineOperation({
+  id: 'views.environment_compare',
+  tag: 'dashboard',
+  internal: true,
+  summary: 'Two deployments of an environment compared',
+  method: 'GET',
+  path: '/api/views/environment-compare',
+  query: z.object({ environmentId: id, a: id.optional(), b: id.optional() }),
+  permission: 'project.read',
+  project: (db, _params, query) => projectOfEnvironment(db, { environment_id: query.environmentId }),
+  what: 'Environment',
+  run: ({ db }, query) => loadEnvironmentCompare(db, query),
+});
+
+export const deploymentViewOp = defineOperation({
+  id: 'views.deployment',
+  tag: 'dashboard',
+  internal: true,
+  summary: 'The deployment page',
+  method: 'GET',
+  path: '/api/views/deployment',
+  query: z.object({ deploymentId: id }),
+  permission: 'project.read',
+  project: (db, _params, query) => projectOfDeployment(db, { deployment_id: query.deploymentId }),
+  what: 'Deployment',
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadDeploymentView(db, query)), may: mayIn(actor, projectId) }),
 });

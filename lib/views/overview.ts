@@ -30,6 +30,7 @@ export async function loadOverview(db: Conn, scope: ProjectScope) {
     deployments: deployed.map(({ deployment: d, ...row }) => ({
       id: d.id,
       environment: row.environment,
+      environmentId: d.environmentId,
       project: row.project,
       version: d.version,
       status: d.status,

@@ -1,5 +1,15 @@
 import type { z } from 'zod';
-import { overviewViewOp, pipelineRunsViewOp, pipelinesViewOp, runViewOp, stepViewOp } from '../operations/views';
+import {
+  deploymentViewOp,
+  environmentCompareViewOp,
+  environmentsViewOp,
+  environmentViewOp,
+  overviewViewOp,
+  pipelineRunsViewOp,
+  pipelinesViewOp,
+  runViewOp,
+  stepViewOp,
+} from '../operations/views';
 
 /**
  * Every view the dashboard holds in its query cache, by name: the operation
@@ -11,6 +21,10 @@ export const VIEWS = {
   'pipeline-runs': pipelineRunsViewOp,
   run: runViewOp,
   step: stepViewOp,
+  environments: environmentsViewOp,
+  environment: environmentViewOp,
+  'environment-compare': environmentCompareViewOp,
+  deployment: deploymentViewOp,
 } as const;
 
 type Views = typeof VIEWS;
