@@ -38,9 +38,6 @@ export const paths = {
     return query ? `/audit?${query}` : '/audit';
   },
   apiReference: () => '/api-reference',
-  environments: () => '/environments',
-  environment: (environmentId: string) => `/environments/${environmentId}`,
-  deployment: (deploymentId: string) => `/deployments/${deploymentId}`,
 };
 
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
