@@ -10,7 +10,7 @@ export const linkClass = 'text-sky-700 hover:underline dark:text-sky-400';
 /** The environment's live deployment: a word and an icon, not colour alone. */
 export function LiveMark() {
   return (
-    <span className="inline-flex items-center gap-1 rounded-full bg-emerald-600 px-2 py-0.5 text-xs font-semibold text-white dark:bg-emerald-500 dark:text-emerald-950">
+    <span className="inline-flex items-center gap-1 rounded-full bg-emerald-700 px-2 py-0.5 text-xs font-semibold text-white dark:bg-emerald-500 dark:text-emerald-950">
       <Radio aria-hidden className="size-3" /> live
     </span>
   );
@@ -25,9 +25,9 @@ export function ProtectionNote({ requiredRole }: { requiredRole: string | null }
   );
 }
 
-/** "held at v12 by Ana: reason" */
-export function holdText(hold: EnvironmentHold) {
-  return `held at v${hold.version} by ${hold.by_name ?? 'someone'}${hold.reason ? `: ${hold.reason}` : ''}`;
+/** "held at v12 by Ana: reason" ("Held at …" to start a sentence). */
+export function holdText(hold: EnvironmentHold, capital = false) {
+  return `${capital ? 'Held' : 'held'} at v${hold.version} by ${hold.by_name ?? 'someone'}${hold.reason ? `: ${hold.reason}` : ''}`;
 }
 
 export function HoldMark({ hold }: { hold: EnvironmentHold | null }) {

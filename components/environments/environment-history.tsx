@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { GitCompare, Loader2 } from 'lucide-react';
+import { GitCompare, Loader2, PauseCircle } from 'lucide-react';
 import { paths } from '@/lib/paths';
 // Values from a module without server imports: this file is in the browser's bundle.
 import { DEPLOYMENT_STATUSES, DEPLOYMENT_TRIGGERS, isActiveDeployment } from '@/lib/views/deployment-options';
@@ -51,9 +51,10 @@ export function EnvironmentHeader({ environment, now, title }: { environment: En
           role="status"
           className="flex flex-wrap items-center gap-3 rounded-md bg-amber-50 px-4 py-2 text-sm text-amber-900 ring-1 ring-inset ring-amber-300 dark:bg-amber-950 dark:text-amber-100 dark:ring-amber-700"
         >
-          <span className="font-semibold">Held</span>
+          <PauseCircle aria-hidden className="size-4 shrink-0" />
           <span className="min-w-0 flex-1 break-words">
-            {holdText(environment.hold)} · <RelativeTime date={environment.hold.at} now={now} />. New deploys here wait until someone releases it.
+            <span className="font-semibold">{holdText(environment.hold, true)}</span> · <RelativeTime date={environment.hold.at} now={now} />. New deploys
+            here wait until someone releases it.
           </span>
           <ReleaseHoldButton environmentId={environment.id} environment={environment.name} />
         </div>
@@ -108,6 +109,7 @@ export function EnvironmentHistoryPageView({
   const liveIndex = rows.findIndex((d) => d.live);
   const defaultB = rows[liveIndex >= 0 ? liveIndex : 0]?.id;
   const defaultA = rows[(liveIndex >= 0 ? liveIndex : 0) + 1]?.id;
+  const comparable = rows.length >= 2;
 
   return (
     <MayProvider may={view.may}>
@@ -141,7 +143,7 @@ export function EnvironmentHistoryPageView({
               Clear filters
             </Link>
           ) : null}
-          {rows.length >= 2 ? (
+          {comparable ? (
             <button
               type="submit"
               form={COMPARE_FORM}
@@ -163,9 +165,11 @@ export function EnvironmentHistoryPageView({
             <table className="w-full text-sm" aria-label={`Deployments to ${environment.name}`}>
               <thead className="text-left text-xs uppercase tracking-wide text-zinc-500 dark:text-zinc-400">
                 <tr className="border-b border-zinc-200 dark:border-zinc-800">
-                  <th className="px-3 py-2" title="Compare: from (A) and to (B)">
-                    A · B
-                  </th>
+                  {comparable ? (
+                    <th className="px-3 py-2" title="Compare: from (A) and to (B)">
+                      A · B
+                    </th>
+                  ) : null}
                   <th className="px-3 py-2">Version</th>
                   <th className="px-3 py-2">Status</th>
                   <th className="px-3 py-2">Commit</th>
@@ -179,10 +183,12 @@ export function EnvironmentHistoryPageView({
               <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
                 {rows.map((d) => (
                   <tr key={d.id} className={`align-top ${d.live ? 'bg-emerald-50/60 dark:bg-emerald-950/30' : ''}`} data-version={d.version}>
-                    <td className="px-3 py-2 whitespace-nowrap">
-                      <input type="radio" form={COMPARE_FORM} name="a" value={d.id} defaultChecked={d.id === defaultA} aria-label={`Compare from v${d.version}`} className="mr-2" />
-                      <input type="radio" form={COMPARE_FORM} name="b" value={d.id} defaultChecked={d.id === defaultB} aria-label={`Compare to v${d.version}`} />
-                    </td>
+                    {comparable ? (
+                      <td className="px-3 py-2 whitespace-nowrap">
+                        <input type="radio" form={COMPARE_FORM} name="a" value={d.id} defaultChecked={d.id === defaultA} aria-label={`Compare from v${d.version}`} className="mr-2" />
+                        <input type="radio" form={COMPARE_FORM} name="b" value={d.id} defaultChecked={d.id === defaultB} aria-label={`Compare to v${d.version}`} />
+                      </td>
+                    ) : null}
                     <td className="px-3 py-2 whitespace-nowrap">
                       <div className="flex items-center gap-2">
                         <Link href={paths.deployment(d.id)} className={`font-mono font-semibold ${linkClass}`}>

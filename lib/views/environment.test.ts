@@ -131,6 +131,18 @@ describe('environment views', () => {
     await expect(loadEnvironmentHistory(database.db, { environmentId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('the history pages by keyset: no row skipped or repeated', async () => {
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 5; i++) {
+      const page = await loadEnvironmentHistory(database.db, { environmentId: stagingId, cursor, limit: 3 });
+      seen.push(...page.deployments.map((d) => d.version));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(seen).toEqual([4, 3, 2, 1]);
+  });
+
   it('compare: the live deployment against the one before by default; secret inputs stay masked', async () => {
     const view = await loadEnvironmentCompare(database.db, { environmentId: stagingId });
     expect(view.b?.deployment.version).toBe(2);

@@ -109,6 +109,8 @@ export interface EnvironmentHistoryParams {
   status?: string;
   trigger?: string;
   cursor?: string;
+  /** Rows a page holds (tests); the door does not take it. */
+  limit?: number;
 }
 
 const PAGE = 25;
@@ -134,11 +136,12 @@ export async function loadEnvironmentHistory(db: Conn, params: EnvironmentHistor
     if (!(error instanceof DomainError)) throw error;
   }
   if (cursor) where.push(sql`(${deployments.createdAt}, ${deployments.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
+  const size = params.limit ?? PAGE;
   const rows = await detailed(db)
     .where(and(...where))
     .orderBy(desc(deployments.createdAt), desc(deployments.id))
-    .limit(PAGE + 1);
-  const page = rows.slice(0, PAGE);
+    .limit(size + 1);
+  const page = rows.slice(0, size);
   const versions = await linkedVersions(db, page);
   const last = page[page.length - 1];
   return toJson({
@@ -146,7 +149,7 @@ export async function loadEnvironmentHistory(db: Conn, params: EnvironmentHistor
     environment,
     filtered: !!(status || trigger),
     deployments: page.map((r) => row(r, versions, environment.live?.id)),
-    nextCursor: rows.length > PAGE && last ? encodeCursor(last.cursorAt, last.deployment.id) : null,
+    nextCursor: rows.length > size && last ? encodeCursor(last.cursorAt, last.deployment.id) : null,
   });
 }
 
