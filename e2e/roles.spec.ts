@@ -2,7 +2,7 @@ import { expect, signInAs, test } from './fixtures';
 
 // Who may do what, as people meet it: an admin (here the bootstrap token)
 // makes a viewer and an operator and protects production; the viewer looks
-// but cannot touch; the operator is refused what deploys to production; the
+// but cannot touch; the operator retries staging while production waits for a deployer; the
 // audit log says who did what and why.
 test.describe.configure({ mode: 'serial' });
 
@@ -11,7 +11,7 @@ const VIEWER = { email: `vera-${stamp}@example.test`, name: 'Vera Viewer', passw
 const OPERATOR = { email: `otto-${stamp}@example.test`, name: 'Otto Operator', password: 'operator password 1' };
 const admin = () => ({ authorization: `Bearer ${process.env.E2E_TOKEN}` });
 
-test('a viewer looks but cannot touch; an operator is refused production once it is protected; the audit log says why', async ({
+test('a viewer looks but cannot touch; an operator retries staging while production waits for a deployer; the audit log says why', async ({
   browser,
   request,
   api,
@@ -49,22 +49,34 @@ test('a viewer looks but cannot touch; an operator is refused production once it
   expect(forced.status()).toBe(403);
   await viewer.screenshot({ path: 'test-results/screenshots/run-as-viewer.png' });
 
-  // The operator may retry, but this retry would deploy to production: refused, saying why.
+  // The operator retries staging; production, below it, is not theirs to deploy: it waits for a deployer.
   const operator = await signInAs(browser, OPERATOR);
   await operator.goto(`/runs/${run.id}`);
   await operator.getByRole('button', { name: 'Retry failed steps' }).click();
-  const dialog = operator.getByRole('dialog');
+  const dialog = operator.getByRole('dialog', { name: /Retry run/ });
   await dialog.getByLabel(/reason/i).fill('registry hiccup');
   await dialog.getByRole('button', { name: 'Retry 1 step' }).click();
-  await expect(dialog.getByText(/Deploying to production needs the deployer role/)).toBeVisible();
-  await operator.screenshot({ path: 'test-results/screenshots/retry-refused-production.png' });
-  expect((await api.run(run.id)).status).toBe('failed');
+  await expect(operator.getByText('Waiting: waiting for a deployer to approve deploying to production.')).toBeVisible({ timeout: 30_000 });
+  // The operator may not let it go: the server refuses, saying why.
+  await operator.getByRole('button', { name: 'Approve deploy' }).click();
+  const approve = operator.getByRole('dialog', { name: /Approve/ });
+  await approve.getByRole('button', { name: 'Approve and deploy' }).click();
+  await expect(approve.getByText(/Deploying to production needs the deployer role/)).toBeVisible();
+  await operator.screenshot({ path: 'test-results/screenshots/production-waits-for-a-deployer.png' });
+  const waiting = await api.run(run.id);
+  expect(waiting.status).toBe('running');
+  expect(Object.fromEntries(waiting.items.map((i) => [i.key, i.status]))).toMatchObject({ 'deploy-staging': 'succeeded', 'deploy-production': 'queued' });
+  // Someone with the role approves it (here the admin, through the API), and production deploys.
+  const production = waiting.items.find((i) => i.key === 'deploy-production')!;
+  const approved = await request.post(`/api/v1/runs/${run.id}/items/${production.id}/approve`, { headers: admin(), data: { reason: 'staging is fine' } });
+  expect(approved.status()).toBe(200);
+  await api.waitFor(run.id, 'succeeded');
   // Where nothing is protected, the operator operates.
   const prompt = await api.pipelineId('prompt');
   const triggered = await operator.request.post(`/api/v1/pipelines/${prompt}/runs`, { data: {} });
   expect(triggered.status()).toBe(201);
 
-  // Every change is in the audit log with its reason; the refused retry changed nothing.
+  // Every change is in the audit log with its reason; the refused approval is not there.
   const audit = await request.get('/api/v1/audit?project=demo&limit=50', { headers: admin() });
   const entries = ((await audit.json()) as { items: { action: string; reason: string | null; actor: { email: string } | null }[] }).items;
   expect(entries.find((e) => e.action === 'environment.protect')?.reason).toBe('production needs a deployer');
@@ -72,5 +84,6 @@ test('a viewer looks but cannot touch; an operator is refused production once it
     expect.arrayContaining(['viewer of the shop', 'operator of the shop']),
   );
   expect(entries.find((e) => e.action === 'run.trigger' && e.actor?.email === OPERATOR.email)).toBeTruthy();
-  expect(entries.find((e) => e.action === 'run.retry' && e.actor?.email === OPERATOR.email)).toBeUndefined();
+  expect(entries.find((e) => e.action === 'run.retry' && e.actor?.email === OPERATOR.email)?.reason).toBe('registry hiccup');
+  expect(entries.filter((e) => e.action === 'deployment.approve').map((e) => e.reason)).toEqual(['staging is fine']);
 });

@@ -17,6 +17,7 @@ import { paths } from '@/lib/paths';
 import type { RunViewParams } from '@/lib/views/run';
 import { ReplayLink } from './replay-link';
 import { RunActions } from './run-actions';
+import { ApproveDeployButton } from '../deployments/approve-deploy';
 import { RetryStepButton } from './retry-step-dialog';
 import { RunGraph } from './run-graph';
 
@@ -153,6 +154,9 @@ export function RunPageView({
                             : ''}
                           {step.environment ? ` · deploys to ${step.environment}` : ''}
                         </p>
+                        {step.waiting ? (
+                          <p className="mt-1 text-sm text-amber-800 dark:text-amber-300">Waiting: {step.waiting}.</p>
+                        ) : null}
                         {step.latest?.error && step.status === 'failed' ? (
                           <pre className="mt-1 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
                             {step.latest.error}
@@ -160,6 +164,7 @@ export function RunPageView({
                         ) : null}
                       </div>
                       <div className="ml-auto flex shrink-0 items-center gap-3">
+                        {step.waiting ? <ApproveDeployButton runId={run.id} itemId={step.id} title={step.title} /> : null}
                         {step.retry ? <RetryStepButton plan={step.retry} /> : null}
                         {run.finished && step.latest ? <ReplayLink runId={run.id} stepKey={step.key} /> : null}
                       </div>

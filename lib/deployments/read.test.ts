@@ -110,6 +110,7 @@ describe('deployment API', () => {
         'live',
         'html_url',
         'extra_data',
+        'reason',
         'error_message',
         'created_at',
         'started_at',
@@ -127,7 +128,7 @@ describe('deployment API', () => {
       error_message: 'exit 1',
       duration_seconds: 12.5,
       extra_data: {},
-      html_url: `http://reprise.test/runs/${runIds[2]}?step=deploy-staging`,
+      html_url: `http://reprise.test/deployments/${failed.id as string}`,
     });
   });
 

@@ -144,8 +144,8 @@ export function deploymentJson(d: DeploymentView, origin: string) {
     run_id: d.runId,
     attempt_id: d.attemptId,
     live: d.live,
-    // The deploy step of the run that made it, its attempts beside the graph.
-    html_url: d.runId ? origin + (d.stepKey ? paths.runStep(d.runId, d.stepKey) : paths.run(d.runId)) : null,
+    // The deployment's own page: its version, links, inputs and outputs, and its actions.
+    html_url: origin + paths.deployment(d.id),
     extra_data: extra,
     reason: d.reason,
     error_message: d.errorMessage,

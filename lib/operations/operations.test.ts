@@ -58,7 +58,7 @@ describe('every door is made from a declaration', () => {
 
   it('finds the route files and the server actions', () => {
     expect(routeFiles.length).toBeGreaterThan(20);
-    expect(actionFiles.map(relative).sort()).toEqual(['app/actions/access.ts', 'app/actions/auth.ts', 'app/actions/runs.ts']);
+    expect(actionFiles.map(relative).sort()).toEqual(['app/actions/access.ts', 'app/actions/auth.ts', 'app/actions/deployments.ts', 'app/actions/runs.ts']);
   });
 
   it('each route handler is route(op) of a declared operation at the same path and method', async () => {
@@ -193,6 +193,9 @@ steps:
     'members.add': { email: 'door-newcomer@example.test', role: 'viewer' },
     'environments.protect': { protection: { required_role: 'deployer' } },
     'tokens.create': { name: 'ci', project: 'alpha', role: 'viewer' },
+    'deployments.rollback': { reason: 'door test' },
+    'environments.hold': { reason: 'door test' },
+    'environments.release': { reason: 'door test' },
   };
   const QUERIES: Record<string, string> = {
     'views.pipeline_runs': 'pipelineId={pipeline_id}',
@@ -263,17 +266,33 @@ steps:
   it('an operator may operate, but not deploy to a protected environment; a deployer may', async () => {
     const trigger = allOperations.find((o) => o.id === 'runs.trigger')!;
     expect(await call(trigger, tokens.operator)).toBe(201);
-    expect(await call(trigger, tokens.operator, { pipeline_id: ids.prod_pipeline_id })).toBe(403);
+    // The operator may start a run that deploys to production: its deploy step waits for a deployer's approval.
+    expect(await call(trigger, tokens.operator, { pipeline_id: ids.prod_pipeline_id })).toBe(201);
     expect(await call(trigger, tokens.deployer, { pipeline_id: ids.prod_pipeline_id })).toBe(201);
     const protect = allOperations.find((o) => o.id === 'environments.protect')!;
     expect(await call(protect, tokens.deployer)).toBe(403);
     expect(await call(protect, tokens.projectAdmin)).toBe(200);
+    // Staging is now protected: the operator may not act on its deployments or its hold; a deployer may.
+    const op = (id: string) => allOperations.find((o) => o.id === id)!;
+    for (const id of ['deployments.retry', 'deployments.redeploy', 'deployments.rollback', 'environments.hold']) {
+      expect(await call(op(id), tokens.operator), id).toBe(403);
+    }
+    expect(await call(op('environments.hold'), tokens.deployer)).toBe(200);
+    expect(await call(op('environments.release'), tokens.operator)).toBe(403);
+    expect(await call(op('environments.release'), tokens.deployer)).toBe(200);
   });
 
   it('the role each door needs is let through (never 401, 403 or 404)', async () => {
     // A token is revoked by its owner or an admin of its project (the token to revoke is alpha's).
     const tokenFor = (op: AnyOperation) =>
-      op.permission === 'instance.admin' ? tokens.admin : op.permission === 'project.admin' || op.id === 'tokens.revoke' ? tokens.projectAdmin : tokens.operator;
+      op.permission === 'instance.admin'
+        ? tokens.admin
+        : op.permission === 'project.admin' || op.id === 'tokens.revoke'
+          ? tokens.projectAdmin
+          : // Staging was protected above: deploying there needs a deployer.
+            op.id.startsWith('deployments.') || op.id.startsWith('environments.') || op.id === 'attempts.approve'
+            ? tokens.deployer
+            : tokens.operator;
     for (const op of allOperations) {
       const status = await call(op, tokenFor(op));
       expect([401, 403, 404], `${op.id} answered ${status}`).not.toContain(status);

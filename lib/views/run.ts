@@ -1,5 +1,6 @@
 import type { Conn } from '@/db/client';
 import { isFlaky } from '../attempts/insights';
+import { parkedMessages } from '../deployments/gate';
 import { cachedLayout } from '../runs/graph-layout';
 import { getRunDetail, listAttempts, listRunAttempts, stepMedianDurations } from '../runs/queries';
 import { retryPlanOf, stepRetryPlanOf } from '../runs/retry-plan';
@@ -32,6 +33,11 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
   const definitions = new Map(version.definition.steps.map((s) => [s.key, s]));
   const titleOf = (key: string) => definitions.get(key)?.title ?? key;
 
+  // Deploy steps waiting at the gate (an approval, a hold) say why, beside their status.
+  const parked = await parkedMessages(
+    db,
+    detail.items.flatMap((i) => (i.latestAttempt?.status === 'queued' && i.latestAttempt.parkedFor ? [i.latestAttempt] : [])),
+  );
   const panelItem = step ? detail.items.find((i) => i.key === step) : undefined;
   const panelAttempts = panelItem ? (await listAttempts(db, runId, panelItem.id)).attempts : [];
 
@@ -86,6 +92,7 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
       attemptCount: item.attemptCount,
       flaky: flaky(item.id),
       environment: definitions.get(item.key)?.environment ?? null,
+      waiting: item.latestAttempt && parked.has(item.latestAttempt.id) ? parked.get(item.latestAttempt.id)! : null,
       retry: stepRetryPlanOf(detail, item.key),
       latest: item.latestAttempt
         ? {
