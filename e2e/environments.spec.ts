@@ -11,6 +11,9 @@ test.describe.configure({ mode: 'serial' });
 
 const SHOTS = path.join('test-results', 'screenshots');
 
+/** The page's event stream is open: what happens from now on reaches it. */
+const streamOpen = (page: Page) => expect(page.getByTitle('Live updates from the server')).toHaveText(/^\s*live\s*$/);
+
 interface DeploymentJson {
   id: string;
   version: number;
@@ -121,6 +124,7 @@ test('the history follows a new deployment live, without a reload', async ({ sig
   const newest = Math.max(...items.map((d) => d.version));
   await page.goto(`/environments/${items[0].environment_id}`);
   await expect(page.locator(`tr[data-version="${newest}"]`)).toBeVisible();
+  await streamOpen(page);
   const run = await api.trigger('release', { message: 'live one' });
   // Its staging deployment appears, then fails (its first attempt), with no navigation.
   const next = page.locator(`tr[data-version="${newest + 1}"]`);
@@ -143,6 +147,7 @@ test('a hold and a protection show on the matrix as they change; every environme
   await page.goto('/environments');
   const column = page.locator('th[data-environment="production"]');
   await expect(column).toContainText(`live v${production.version}`);
+  await streamOpen(page);
   // Protection and hold arrive through environment.changed: no reload.
   const protect = await request.put('/api/v1/projects/demo/environments/production', {
     headers: admin,
