@@ -72,27 +72,44 @@ export function assertCan(actor: Actor, permission: Permission, scope: { project
 }
 
 /**
+ * Why the actor may not deploy to the environment (`doing` it), or null when
+ * it may: its role must reach the environment's protection (operator when
+ * unprotected). The one deploy rule: assertCanDeploy, deployment plans and
+ * holds all ask it.
+ */
+export function deployRefusal(actor: Actor, projectId: string, environment: string, required: ProjectRole, doing = 'Deploying to'): DomainError | null {
+  const role = roleIn(actor, projectId);
+  if (roleAtLeast(role, required)) return null;
+  return new DomainError('forbidden', `${doing} ${environment} needs the ${required} role in this project; you are ${role ?? 'not a member'}.`, {
+    environment,
+    required_role: required,
+  });
+}
+
+/**
  * Steps that deploy run only for actors whose role reaches the protection of
  * their environment (operator when unprotected). Called with every
  * environment an operation will run a step in.
  */
 export async function assertCanDeploy(conn: Conn, actor: Actor, projectId: string, environmentNames: Iterable<string | null>) {
-  const names = [...new Set([...environmentNames].filter((n): n is string => !!n))];
-  if (names.length === 0) return;
-  const role = roleIn(actor, projectId);
+  const required = await requiredRoles(conn, projectId, environmentNames);
+  for (const name of [...required.keys()].sort()) {
+    const refusal = deployRefusal(actor, projectId, name, required.get(name)!);
+    if (refusal) throw refusal;
+  }
+}
+
+/** The lowest role that may deploy to each named environment (operator when unprotected). */
+export async function requiredRoles(conn: Conn, projectId: string, names: Iterable<string | null>) {
+  const unique = [...new Set([...names].filter((n): n is string => !!n))];
+  const roles = new Map<string, ProjectRole>(unique.map((n) => [n, 'operator']));
+  if (!unique.length) return roles;
   const rows = await conn
     .select({ name: environments.name, protection: environments.protection })
     .from(environments)
-    .where(and(eq(environments.projectId, projectId), inArray(environments.name, names)));
-  for (const name of names.sort()) {
-    const required = rows.find((r) => r.name === name)?.protection.requiredRole ?? 'operator';
-    if (!roleAtLeast(role, required)) {
-      throw new DomainError('forbidden', `Deploying to ${name} needs the ${required} role in this project; you are ${role ?? 'not a member'}.`, {
-        environment: name,
-        required_role: required,
-      });
-    }
-  }
+    .where(and(eq(environments.projectId, projectId), inArray(environments.name, unique)));
+  for (const row of rows) if (row.protection.requiredRole) roles.set(row.name, row.protection.requiredRole);
+  return roles;
 }
 
 /**

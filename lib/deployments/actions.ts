@@ -3,8 +3,8 @@ import type { Conn, Db, Tx } from '@/db/client';
 import { attempts, deployments, environments, pipelines, runs, workItems, type EnvironmentHold, type InputChange } from '@/db/schema';
 import type { Actor } from '../actor';
 import { recordAudit } from '../audit';
-import { assertCan, assertCanDeploy, roleIn } from '../auth/permissions';
-import { roleAtLeast, type ProjectRole } from '../auth/roles';
+import { assertCan, assertCanDeploy, deployRefusal, requiredRoles } from '../auth/permissions';
+import type { ProjectRole } from '../auth/roles';
 import { DomainError, notFound } from '../errors';
 import { transact } from '../events';
 import { isUuid } from '../ids';
@@ -16,7 +16,7 @@ import { reasonOf } from '../runs/reason';
 import { diffInputs } from '../runs/transitions';
 import { createRun } from '../runs/trigger-run';
 import { maskDiff, maskInputs } from '../secrets';
-import { requiredRoles, unpark } from './gate';
+import { unpark } from './gate';
 
 /**
  * Deployment actions (DESIGN §3 "Deployments"): retry a failed deployment,
@@ -159,11 +159,8 @@ export async function planDeploymentAction(
   const requiredRole = environment.protection.requiredRole ?? null;
   const refusals: DeploymentPlan['refusal'][] = [];
   const refuse = (code: NonNullable<DeploymentPlan['refusal']>['code'], message: string) => refusals.push({ code, message });
-  const role = roleIn(actor, environment.projectId);
-  const needed = required.get(environment.name)!;
-  if (!roleAtLeast(role, needed)) {
-    refuse('forbidden', `Deploying to ${environment.name} needs the ${needed} role in this project; you are ${role ?? 'not a member'}.`);
-  }
+  const forbidden = deployRefusal(actor, environment.projectId, environment.name, required.get(environment.name)!);
+  if (forbidden) refuse('forbidden', forbidden.message);
 
   const version = await pipelineVersion(conn, run.pipelineVersionId);
   const titleOf = (v: typeof version, key: string) => v.steps.get(key)?.title ?? key;
@@ -514,10 +511,8 @@ export async function setHold(
     const [environment] = await tx.select().from(environments).where(eq(environments.id, environmentId)).for('update');
     if (!environment) throw notFound('Environment');
     const required = (await requiredRoles(tx, environment.projectId, [environment.name])).get(environment.name)!;
-    const role = roleIn(actor, environment.projectId);
-    if (!roleAtLeast(role, required)) {
-      throw new DomainError('forbidden', `${change.hold ? 'Holding' : 'Releasing'} ${environment.name} needs the ${required} role in this project; you are ${role ?? 'not a member'}.`);
-    }
+    const forbidden = deployRefusal(actor, environment.projectId, environment.name, required, change.hold ? 'Holding' : 'Releasing');
+    if (forbidden) throw forbidden;
     let hold: EnvironmentHold | null = null;
     if (change.hold) {
       if (environment.hold) throw new DomainError('wrong_state', `${environment.name} is already held at v${environment.hold.version}.`);

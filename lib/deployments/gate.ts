@@ -2,8 +2,8 @@ import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Conn, Tx } from '@/db/client';
 import { attempts, environments, runs, workItems, type EnvironmentHold, type ParkedFor } from '@/db/schema';
 import type { Actor } from '../actor';
-import { roleIn } from '../auth/permissions';
-import { roleAtLeast, type ProjectRole } from '../auth/roles';
+import { deployRefusal, requiredRoles } from '../auth/permissions';
+import type { ProjectRole } from '../auth/roles';
 import { WORK_CHANNEL } from '../engine/channels';
 import type { EventSink } from '../events';
 
@@ -29,19 +29,6 @@ import type { EventSink } from '../events';
  */
 export const PARKED_UNTIL = new Date('9999-01-01T00:00:00Z');
 
-/** The lowest role that may deploy to each named environment (operator when unprotected). */
-export async function requiredRoles(conn: Conn, projectId: string, names: Iterable<string | null>) {
-  const unique = [...new Set([...names].filter((n): n is string => !!n))];
-  const roles = new Map<string, ProjectRole>(unique.map((n) => [n, 'operator']));
-  if (!unique.length) return roles;
-  const rows = await conn
-    .select({ name: environments.name, protection: environments.protection })
-    .from(environments)
-    .where(and(eq(environments.projectId, projectId), inArray(environments.name, unique)));
-  for (const row of rows) if (row.protection.requiredRole) roles.set(row.name, row.protection.requiredRole);
-  return roles;
-}
-
 type GateItem = { id: string; environment: string | null; approvalRole: ProjectRole | null; passesHold: boolean };
 
 /**
@@ -53,10 +40,9 @@ export async function noteApprovals(tx: Tx, actor: Actor, projectId: string, ite
   const deploys = items.filter((i) => i.environment);
   if (!deploys.length) return;
   const required = await requiredRoles(tx, projectId, deploys.map((i) => i.environment));
-  const role = roleIn(actor, projectId);
   for (const item of deploys) {
     const needed = required.get(item.environment!)!;
-    const approvalRole = roleAtLeast(role, needed) ? null : needed;
+    const approvalRole = deployRefusal(actor, projectId, item.environment!, needed) ? needed : null;
     const passesHold = options.passHold ?? item.passesHold;
     if (approvalRole === item.approvalRole && passesHold === item.passesHold) continue;
     await tx.update(workItems).set({ approvalRole, passesHold }).where(eq(workItems.id, item.id));
