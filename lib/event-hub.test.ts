@@ -118,6 +118,18 @@ describe('EventHub', { timeout: 180_000 }, () => {
     stream.close();
   });
 
+  it('an event whose NOTIFY never came still arrives, by the hub reading on its own while clients listen', async () => {
+    const stream = openStream(hub, actor, null);
+    // Written as transact() writes it, but without the pg_notify: as if the notification were lost.
+    await database.db.execute(
+      sql`insert into events (type, payload) values ('log.appended', ${JSON.stringify({ marker: 'unannounced' })}::jsonb)`,
+    );
+    await waitFor('the unannounced event', async () =>
+      stream.frames.some((fr) => fr.data.data.marker === 'unannounced'),
+    );
+    stream.close();
+  });
+
   it('an event waits while an older transaction is open anywhere, and arrives once that one ends', async () => {
     const stream = openStream(hub, actor, null);
     const arrived = () => stream.frames.some((fr) => fr.data.data.marker === 'held');

@@ -87,6 +87,14 @@ const PENDING_MAX_MS = 100;
 const RETRY_AFTER_ERROR_MS = 1000;
 /** With 1,000 clients, reads are at least this far apart (fewer, larger writes to each socket). */
 const MAX_COALESCE_MS = 50;
+/**
+ * While clients are connected the hub also reads this often on its own: a
+ * NOTIFY that never arrives (a listener connection that dropped and came
+ * back, a notification lost by the embedded database) delays events by at
+ * most this long instead of until the next commit. One indexed read a second
+ * per process, not per client.
+ */
+export const SAFETY_READ_MS = 1000;
 
 /**
  * One LISTEN connection per process, fanned out to every SSE client. A NOTIFY
@@ -104,6 +112,7 @@ export class EventHub {
   private pendingDelay = PENDING_FIRST_MS;
   private stopped = false;
   private lastReadAt = 0;
+  private safety: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly database: Database) {}
 
@@ -119,11 +128,18 @@ export class EventHub {
     this.unlisten = await this.database.listen(EVENTS_CHANNEL, () => this.onNotify());
     // Events of transactions that were running at the tail query are read now.
     await this.readNew();
+    this.safety = setInterval(() => {
+      if (this.listeners.size > 0 && !this.reading && !this.timer && Date.now() - this.lastReadAt >= SAFETY_READ_MS) {
+        void this.readNew();
+      }
+    }, SAFETY_READ_MS);
+    this.safety.unref?.();
   }
 
   async stop() {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.safety) clearInterval(this.safety);
     await this.unlisten?.();
     await this.reading;
     this.listeners.clear();
@@ -136,6 +152,15 @@ export class EventHub {
 
   get clientCount() {
     return this.listeners.size;
+  }
+
+  /**
+   * The id of the last event the hub delivered (null before any): where a
+   * client that connects now and has seen nothing would resume, so that a
+   * reconnect before its first event still misses nothing.
+   */
+  get position(): number | null {
+    return this.cursor.id > 0 ? this.cursor.id : null;
   }
 
   /**
@@ -255,7 +280,6 @@ export class EventHub {
     const settled = (unsettled === -1 ? rows : rows.slice(0, unsettled)).map(({ settled: _, ...row }) => row);
     return settled.filter((e) => matches(filter, e));
   }
-
 }
 
 /** Encodes each event's frame once; every client enqueues these bytes. */

@@ -2,83 +2,13 @@
 
 import { createContext, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { EVENT_TYPES, type LiveEvent } from '@/lib/event-types';
+import type { LiveEvent } from '@/lib/event-types';
+import { LiveConnection, type ConnectionState } from '@/lib/live/connection';
 import { makeQueryClient, syncCacheWithEvents } from '@/lib/live/query-cache';
 
-
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+export type { ConnectionState };
 type Listener = (event: LiveEvent) => void;
 
-
-/**
- * One EventSource per tab, shared by every component that follows something
- * live. It resumes with the last event id after a drop (the browser sends
- * Last-Event-ID on its own reconnects; a reconnect we start passes it in the
- * URL), and a `reset` tells every listener to refetch.
- */
-class LiveConnection {
-  state: ConnectionState = 'connecting';
-  private source: EventSource | null = null;
-  private listeners = new Set<Listener>();
-  private stateListeners = new Set<() => void>();
-  private lastEventId: number | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private failures = 0;
-
-  start() {
-    if (this.source) return;
-    const url = this.lastEventId === null ? '/api/events' : `/api/events?last_event_id=${this.lastEventId}`;
-    const source = new EventSource(url);
-    this.source = source;
-    source.onopen = () => {
-      this.failures = 0;
-      this.setState('live');
-    };
-    source.onerror = () => {
-      // The browser retries by itself while the stream is CONNECTING; once it
-      // gives up (CLOSED, e.g. a 401 or a proxy cutting it) we retry with backoff.
-      if (source.readyState === EventSource.CLOSED) {
-        this.source = null;
-        this.failures++;
-        this.setState(this.failures > 3 ? 'offline' : 'reconnecting');
-        this.retryTimer = setTimeout(() => this.start(), Math.min(30_000, 1000 * 2 ** this.failures));
-      } else {
-        this.setState('reconnecting');
-      }
-    };
-    const dispatch = (message: MessageEvent<string>) => {
-      if (message.lastEventId) this.lastEventId = Number(message.lastEventId);
-      const event: LiveEvent =
-        message.type === 'reset'
-          ? { id: 0, type: 'reset', project_id: null, run_id: null, at: new Date().toISOString(), data: {} }
-          : (JSON.parse(message.data) as LiveEvent);
-      this.listeners.forEach((l) => l(event));
-    };
-    [...EVENT_TYPES, 'reset'].forEach((t) => source.addEventListener(t, dispatch));
-  }
-
-  stop() {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.source?.close();
-    this.source = null;
-  }
-
-  subscribe(listener: Listener) {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  }
-
-  onState = (notify: () => void) => {
-    this.stateListeners.add(notify);
-    return () => void this.stateListeners.delete(notify);
-  };
-
-  private setState(state: ConnectionState) {
-    if (this.state === state) return;
-    this.state = state;
-    this.stateListeners.forEach((n) => n());
-  }
-}
 
 const LiveContext = createContext<LiveConnection | null>(null);
 

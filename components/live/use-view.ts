@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { paths } from '@/lib/paths';
 import { viewKey, viewUrl, type ViewKey } from '@/lib/query-keys';
 import type { ViewData, ViewName, ViewParams } from '@/lib/views/registry';
 import { useConnectionState } from './live-events';
@@ -10,9 +11,9 @@ import { useConnectionState } from './live-events';
 export const POLL_MS = 5000;
 
 async function fetchView<N extends ViewName>(key: ViewKey<N>, signal: AbortSignal): Promise<ViewData<N>> {
-  const response = await fetch(viewUrl(key as unknown as ViewKey), { signal, headers: { accept: 'application/json' } });
+  const response = await fetch(viewUrl(key), { signal, headers: { accept: 'application/json' } });
   if (response.status === 401) {
-    window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+    window.location.assign(paths.signIn(window.location.pathname + window.location.search));
   }
   if (!response.ok) throw new Error(`Could not refresh this page (${response.status}).`);
   return (await response.json()) as ViewData<N>;

@@ -27,6 +27,7 @@ function openStream(token: string, query: string, lastEventId?: number) {
   const abort = new AbortController();
   const frames: Frame[] = [];
   const named: string[] = [];
+  const state: { frames: Frame[]; named: string[]; lastEventId?: number | null } = { frames, named };
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (lastEventId !== undefined) headers['last-event-id'] = String(lastEventId);
   // Held until close: undici's Request forwards the abort only while the Request itself is alive.
@@ -34,9 +35,9 @@ function openStream(token: string, query: string, lastEventId?: number) {
   const ready = eventsRoute(request).then((response) => {
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     expect(response.headers.get('cache-control')).toBe('no-cache, no-transform');
-    return collectFrames(response.body!, { frames, named });
+    return collectFrames(response.body!, state);
   });
-  return { frames, named, ready, request, close: () => abort.abort() };
+  return { frames, named, ready, request, close: () => abort.abort(), lastEventId: () => state.lastEventId ?? null };
 }
 
 // Events wait for every older transaction on the server to end, other
@@ -66,6 +67,38 @@ describe('GET /api/events', { timeout: 3 * DELIVERY_MS }, () => {
   it('401 without identity', async () => {
     const res = await eventsRoute(new Request('http://reprise.test/api/events'));
     expect(res.status).toBe(401);
+  });
+
+  it('tells a new stream where it stands, so a reconnect before its first event misses nothing', async () => {
+    // Something happened before, and the hub has delivered it: its position is at or past it.
+    let delivered = false;
+    const unsubscribe = api.runtime.hub.subscribe((batch) => {
+      if (batch.events.some((e) => e.row.payload.marker === 'before')) delivered = true;
+    });
+    await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker: 'before' } }));
+    await waitFor('the hub to deliver it', async () => delivered, DELIVERY_MS).finally(unsubscribe);
+    const first = openStream(api.token, '');
+    try {
+      await first.ready;
+      await waitFor('the position', async () => first.lastEventId() !== null, DELIVERY_MS);
+      expect(first.frames).toEqual([]);
+    } finally {
+      first.close();
+    }
+    // While the client is away (a proxy cut it, the stream was recycled), something happens.
+    await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker: 'while away' } }));
+    const again = openStream(api.token, '', first.lastEventId()!);
+    try {
+      await again.ready;
+      await waitFor(
+        'the missed event',
+        async () => again.frames.some((fr) => fr.data.data.marker === 'while away'),
+        DELIVERY_MS,
+      );
+      expect(again.frames.some((fr) => fr.data.data.marker === 'before')).toBe(false);
+    } finally {
+      again.close();
+    }
   });
 
   it('delivers a run’s events in order, and a reconnect with Last-Event-ID misses nothing', async () => {

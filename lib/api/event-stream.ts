@@ -68,8 +68,7 @@ export function eventStream(
             cleanup();
           }
         };
-        const visible = (e: EventRow) =>
-          matches(filter, e) && can(actor, 'project.read', { projectId: e.projectId });
+        const visible = (e: EventRow) => matches(filter, e) && can(actor, 'project.read', { projectId: e.projectId });
         const sendBatch = (batch: HubBatch) => {
           const parts: Uint8Array[] = [];
           for (const { row, bytes } of batch.events) {
@@ -101,6 +100,12 @@ export function eventStream(
         signal.addEventListener('abort', cleanup);
 
         enqueue(encoder.encode('retry: 2000\n: connected\n\n'));
+        // A client that has seen no event yet is given where it stands: an id
+        // field alone sets the EventSource's last event id without dispatching
+        // anything, so a reconnect before its first event resumes from here
+        // instead of from nowhere (and missing what happened in between).
+        const position = lastEventId === null ? hub.position : null;
+        if (position !== null) enqueue(encoder.encode(`id: ${position}\n\n`));
         if (lastEventId !== null) {
           const missed = await resume(hub, lastEventId, filter);
           if (missed === 'reset') enqueue(resetFrame('too many events missed, or too old; refetch'));

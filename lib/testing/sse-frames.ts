@@ -6,13 +6,16 @@ export interface Frame {
 
 /**
  * Reads a server-sent event stream the way a browser's EventSource would,
- * collecting the frames that carry an id and the names of all events.
+ * collecting the events that carry an id and the names of all events, and
+ * keeping the last event id as the browser would send it on a reconnect (an
+ * `id:` field alone sets it without dispatching anything).
  */
 export function collectFrames(
   body: NonNullable<Response['body']>,
-  into: { frames: Frame[]; named: string[] } = { frames: [], named: [] },
+  into: { frames: Frame[]; named: string[]; lastEventId?: number | null } = { frames: [], named: [] },
 ) {
   const { frames, named } = into;
+  into.lastEventId ??= null;
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   const done = (async () => {
     let buffer = '';
@@ -30,10 +33,19 @@ export function collectFrames(
             .filter((l) => !l.startsWith(':'))
             .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
         );
+        if (fields.id) into.lastEventId = Number(fields.id);
         if (fields.event) named.push(fields.event);
-        if (fields.id) frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) });
+        if (fields.id && fields.data)
+          frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) });
       }
     }
   })();
-  return { frames, named, done };
+  return {
+    frames,
+    named,
+    done,
+    get lastEventId() {
+      return into.lastEventId ?? null;
+    },
+  };
 }
