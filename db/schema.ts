@@ -195,7 +195,8 @@ export const runs = pgTable(
     index('runs_pipeline_trigger_created_idx').on(t.pipelineId, t.trigger, t.createdAt, t.id),
     index('runs_project_created_idx').on(t.projectId, t.createdAt, t.id),
     index('runs_status_created_idx').on(t.status, t.createdAt, t.id),
-    index('runs_environment_created_idx').on(t.environment, t.createdAt, t.id),
+    // The header search's commit prefix (lib/runs/search.ts): `lower(git_commit) like 'ab12%'`.
+    index('runs_commit_prefix_idx').using('btree', sql`lower(${t.gitCommit}) text_pattern_ops`),
     // The few runs in flight, in order, without walking the finished ones (listActiveRuns).
     index('runs_active_created_idx')
       .on(t.createdAt, t.id)
@@ -280,6 +281,10 @@ export const attempts = pgTable(
     parkedFor: jsonb('parked_for').$type<ParkedFor>(),
     // A step a rollback did not run again: the attempt whose outputs it reuses.
     reusedFrom: uuid('reused_from'),
+    // The pipeline version whose step definition this attempt runs (command,
+    // env, timeout, schema). Usually its run's; a retry with the latest
+    // definition moves the run on, while earlier attempts keep the one they ran.
+    pipelineVersionId: uuid('pipeline_version_id').references(() => pipelineVersions.id),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

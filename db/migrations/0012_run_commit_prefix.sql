@@ -1,0 +1,1 @@
+CREATE INDEX "runs_commit_prefix_idx" ON "runs" USING btree (lower("git_commit") text_pattern_ops);

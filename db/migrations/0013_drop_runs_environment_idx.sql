@@ -1,0 +1,1 @@
+DROP INDEX "runs_environment_created_idx";
