@@ -3,6 +3,7 @@ export const EVENT_TYPES = [
   'run.created',
   'run.status_changed',
   'run.cancel_requested',
+  'run.retried',
   'item.status_changed',
   'attempt.created',
   'attempt.started',

@@ -71,7 +71,7 @@ export async function claimAttempts(db: Db, workerId: string, leaseMs: number, l
         status = 'running', worker_id = ${workerId}, started_at = now(),
         lease_expires_at = now() + ${`${leaseMs} milliseconds`}::interval
       from chosen where a.id = chosen.id
-      returning a.id, a.work_item_id, a.run_id, a.number, a.kind, a.inputs, a.inputs_pending, a.auto_chain
+      returning a.id, a.work_item_id, a.run_id, a.number, a.kind, a.inputs, a.inputs_pending, a.auto_chain, a.pipeline_version_id
     ),
     counted as (
       update concurrency_groups g set running = g.running + c.n
@@ -97,7 +97,9 @@ export async function claimAttempts(db: Db, workerId: string, leaseMs: number, l
     ),
     rows as (
       select c.id, c.work_item_id, c.run_id, c.number, c.kind, c.inputs, c.inputs_pending, c.auto_chain,
-             i.key, r.project_id, r.pipeline_version_id, r.params
+             i.key, r.project_id, r.params,
+             -- The version the attempt was queued with (attempts before 0011 have none: their run's).
+             coalesce(c.pipeline_version_id, r.pipeline_version_id) as pipeline_version_id
       from claimed c
       join items i on i.id = c.work_item_id
       join runs r on r.id = c.run_id

@@ -89,7 +89,8 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
         inputs = coalesce(${json(options.inputs ?? null)}, inputs),
         inputs_pending = inputs_pending and ${options.inputs == null}::boolean
       where id = ${context.id}::uuid and status = 'running' and ${ownerCheck}
-      returning id, work_item_id, run_id, number, inputs, inputs_pending, triggered_by, cancel_requested, auto_chain, concurrency_key
+      returning id, work_item_id, run_id, number, inputs, inputs_pending, triggered_by, cancel_requested, auto_chain, concurrency_key,
+                pipeline_version_id
     ),
     logs as (
       insert into log_chunks (attempt_id, seq, stream, text)
@@ -107,7 +108,7 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       for update of w
     ),
     run as (
-      select id, project_id, attempt, triggered_by, trigger, git_commit, git_branch, git_message, deploy_action
+      select id, project_id, attempt, triggered_by, trigger, git_commit, git_branch, git_message, deploy_action, pipeline_version_id
       from runs where id = ${context.runId}::uuid
     ),
     outcome as (
@@ -123,10 +124,12 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
     ),
     retry_attempt as (
       insert into attempts (id, work_item_id, run_id, number, kind, status, inputs, inputs_pending, reason,
-                            triggered_by, retry_of, run_attempt, auto_chain, concurrency_key, concurrency_limit, available_at)
+                            triggered_by, retry_of, run_attempt, auto_chain, concurrency_key, concurrency_limit, available_at,
+                            pipeline_version_id)
       select gen_random_uuid(), o.id, fin.run_id, o.attempt_count + 1, 'auto_retry', 'queued', fin.inputs, fin.inputs_pending,
              ${plan.retry?.reason ?? null}::text, fin.triggered_by, fin.id, run.attempt, fin.auto_chain + 1,
-             o.concurrency_key, o.concurrency_limit, now() + ${plan.retry?.delayMs ?? 0}::int * interval '1 millisecond'
+             o.concurrency_key, o.concurrency_limit, now() + ${plan.retry?.delayMs ?? 0}::int * interval '1 millisecond',
+             coalesce(fin.pipeline_version_id, run.pipeline_version_id)
       from outcome o, fin, run where o.result = 'retry'
       returning id, work_item_id, number, kind, retry_of, triggered_by, available_at, reason
     ),
@@ -176,12 +179,13 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
     new_attempts as (
       insert into attempts (id, work_item_id, run_id, number, kind, status, inputs, inputs_pending, reason,
                             triggered_by, retry_of, run_attempt, auto_chain, concurrency_key, concurrency_limit,
-                            available_at, parked_for)
+                            available_at, parked_for, pipeline_version_id)
       select d.new_attempt_id, d.id, run.id, d.attempt_count + 1,
              case when d.latest_attempt_id is null then 'initial' else 'rerun' end, 'queued',
              coalesce(d.new_inputs, '{}'::jsonb), d.pending, d.requested_reason, coalesce(d.requested_by, run.triggered_by),
              d.latest_attempt_id, run.attempt, 1, d.concurrency_key, d.concurrency_limit,
-             case when g.parked is null then now() else ${PARKED_UNTIL.toISOString()}::timestamptz end, g.parked
+             case when g.parked is null then now() else ${PARKED_UNTIL.toISOString()}::timestamptz end, g.parked,
+             run.pipeline_version_id
       from deps d join gates g on g.id = d.id, run where d.ready
       returning id, work_item_id, number, kind, retry_of, triggered_by, available_at, reason
     ),
@@ -394,7 +398,7 @@ export async function finishContext(db: Db, attemptId: string): Promise<FinishCo
       id: attempts.id,
       runId: attempts.runId,
       key: workItems.key,
-      pipelineVersionId: runs.pipelineVersionId,
+      pipelineVersionId: sql<string>`coalesce(${attempts.pipelineVersionId}, ${runs.pipelineVersionId})`,
       autoChain: attempts.autoChain,
       params: runs.params,
     })

@@ -59,7 +59,7 @@ export function versionInfo(id: string, stored: PipelineDefinition, baseDir: str
 }
 
 /** Versions stored before a field existed get the value the parser gives today. */
-function withDefaults(definition: PipelineDefinition): PipelineDefinition {
+export function withDefaults(definition: PipelineDefinition): PipelineDefinition {
   return {
     ...definition,
     steps: definition.steps.map((s) => ({

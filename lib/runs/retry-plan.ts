@@ -1,5 +1,6 @@
 import type { Conn } from '@/db/client';
 import { descendants, type PipelineDefinition } from '../pipelines/definition';
+import { latestDefinitionPlan, type DefinitionChoice, type LatestDefinitionPlan } from './latest-definition';
 import type { AttemptRow, ItemRow } from './load';
 import { getRunDetail, type RunDetail } from './queries';
 import { RETRYABLE_ITEM, RETRYABLE_RUN } from './state';
@@ -27,19 +28,32 @@ export interface RetryPlan {
   rerun: { key: string; title: string }[];
   /** Succeeded steps: kept, their outputs reused. */
   kept: { key: string; title: string; outputs: Record<string, unknown> | null }[];
-  definition: { runHash: string; currentHash: string | null; changed: boolean; sameStructure: boolean };
+  definition: {
+    runHash: string;
+    currentHash: string | null;
+    changed: boolean;
+    sameStructure: boolean;
+    /** The definition this plan is for: the run's own version, or the pipeline's latest. */
+    chosen: DefinitionChoice;
+  };
+  /** A retry with the latest definition: whether it is possible, and what it changes step by step. */
+  latest: LatestDefinitionPlan;
 }
 
-/** Previews a run retry without changing anything: what will run again, what is kept, and why. */
-export async function planRetry(conn: Conn, runId: string): Promise<RetryPlan> {
-  return retryPlanOf(await getRunDetail(conn, runId));
+/**
+ * Previews a run retry without changing anything: what will run again, what
+ * is kept, and why. With `definition: 'latest'`, `allowed` also says whether
+ * the pipeline's current definition may be used.
+ */
+export async function planRetry(conn: Conn, runId: string, definition: DefinitionChoice = 'run'): Promise<RetryPlan> {
+  return retryPlanOf(await getRunDetail(conn, runId), definition);
 }
 
 /** The plan from a run already read (the run page has it). */
-export function retryPlanOf(detail: RunDetail): RetryPlan {
+export function retryPlanOf(detail: RunDetail, chosen: DefinitionChoice = 'run'): RetryPlan {
   const { run } = detail;
   const titles = titleLookup(detail.version.definition);
-  const plan: RetryPlan = {
+  const plan: Omit<RetryPlan, 'latest'> = {
     runId: run.id,
     runNumber: run.number,
     runStatus: run.status,
@@ -59,6 +73,7 @@ export function retryPlanOf(detail: RunDetail): RetryPlan {
       currentHash: detail.pipeline.currentVersionHash,
       changed: !!detail.pipeline.currentVersionHash && detail.pipeline.currentVersionHash !== detail.version.contentHash,
       sameStructure: detail.pipeline.currentStructureHash === detail.version.structureHash,
+      chosen,
     },
   };
   for (const item of detail.items) {
@@ -78,7 +93,16 @@ export function retryPlanOf(detail: RunDetail): RetryPlan {
       plan.kept.push({ key: item.key, title, outputs: item.latestAttempt?.outputs ?? null });
     }
   }
-  return plan;
+  const side = (v: NonNullable<RunDetail['current']>) => ({ ...v, hash: v.contentHash });
+  const latest = latestDefinitionPlan(
+    { from: side(detail.version), to: detail.current && side(detail.current), loadError: detail.loadError },
+    detail.items,
+    new Set([...plan.retry, ...plan.rerun].map((s) => s.key)),
+  );
+  if (chosen === 'latest' && plan.allowed && !latest.allowed) {
+    return { ...plan, allowed: false, notAllowedBecause: latest.notAllowedBecause, latest };
+  }
+  return { ...plan, latest };
 }
 
 /**

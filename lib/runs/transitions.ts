@@ -36,6 +36,7 @@ export class RunChanges {
   private delta = { unfinished: 0, failed: 0, cancelled: 0 };
   private restart = false;
   private workQueued = false;
+  private movedToVersion = false;
 
   constructor(
     readonly tx: Tx,
@@ -98,6 +99,7 @@ export class RunChanges {
             inputDiff: spec.inputDiff ?? null,
             reason: spec.reason ?? null,
             triggeredBy: spec.triggeredBy,
+            pipelineVersionId: this.run.pipelineVersionId,
             retryOf: spec.retryOf ?? null,
             runAttempt: this.run.attempt + (this.restart ? 1 : 0),
             concurrencyKey: item.concurrencyKey,
@@ -161,6 +163,16 @@ export class RunChanges {
     this.restart = true;
   }
 
+  /**
+   * The run is pinned to another pipeline version from now on (a retry with
+   * the latest definition): attempts queued after this record it and run its
+   * steps; earlier attempts keep the version they ran. Written by `save`.
+   */
+  moveToVersion(versionId: string) {
+    this.run.pipelineVersionId = versionId;
+    this.movedToVersion = true;
+  }
+
   /** Writes the run's row: counters, status (derived once no item is left unfinished) and attempt. */
   async save(): Promise<RunRow> {
     const { unfinished, failed, cancelled } = this.delta;
@@ -177,6 +189,7 @@ export class RunChanges {
         failedItems: sql`${runs.failedItems} + ${failed}::int`,
         cancelledItems: sql`${runs.cancelledItems} + ${cancelled}::int`,
         attempt: restart ? sql`${runs.attempt} + 1` : sql`${runs.attempt}`,
+        ...(this.movedToVersion ? { pipelineVersionId: this.run.pipelineVersionId } : {}),
         status: sql`case
           when ${runs.unfinishedItems} + ${unfinished}::int = 0 then
             case when ${runs.cancelledItems} + ${cancelled}::int > 0 then 'cancelled'
@@ -192,6 +205,7 @@ export class RunChanges {
     if (row.unfinishedItems === 0) await settleUndeployed(this.tx, this.sink, row);
     this.delta = { unfinished: 0, failed: 0, cancelled: 0 };
     this.restart = false;
+    this.movedToVersion = false;
     if (row.status !== previous || restart) {
       this.sink.emit({
         type: 'run.status_changed',

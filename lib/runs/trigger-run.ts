@@ -160,6 +160,8 @@ export async function createRun(tx: Tx, sink: EventSink, actor: Actor, spec: New
               triggeredBy: actor.userId,
               reason: spec.reason ?? null,
               reusedFrom: source.id,
+              // Nothing runs: the version is the one that made the outputs reused.
+              pipelineVersionId: source.pipelineVersionId ?? null,
               runAttempt: 1,
               availableAt: now,
               startedAt: now,
