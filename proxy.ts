@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { REQUEST_PATH_HEADER } from './lib/auth/callback-path';
 import { publicOrigin } from './lib/paths';
 
 /**
@@ -18,6 +19,12 @@ export function proxy(request: NextRequest) {
   const forwarded = new Headers(request.headers);
   forwarded.set('content-security-policy', policy);
   forwarded.set('x-nonce', nonce);
+  // The page asked for, so a page that finds nobody signed in can send them
+  // to sign-in and back here (lib/auth/identity.ts). Always ours: a caller's
+  // own x-reprise-path is overwritten.
+  const asked = request.nextUrl.clone();
+  asked.searchParams.delete('_rsc'); // Next.js's own marker of a client navigation, not part of the page's address
+  forwarded.set(REQUEST_PATH_HEADER, asked.pathname + asked.search);
   return withSecurityHeaders(NextResponse.next({ request: { headers: forwarded } }), policy);
 }
 

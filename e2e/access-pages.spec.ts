@@ -10,7 +10,11 @@ test.describe.configure({ mode: 'serial' });
 
 const stamp = Date.now();
 const VIEWER = { email: `pia-viewer-${stamp}@example.test`, name: 'Pia Viewer', password: 'viewer password 2' };
-const OPERATOR = { email: `oskar-operator-${stamp}@example.test`, name: 'Oskar Operator', password: 'operator password 2' };
+const OPERATOR = {
+  email: `oskar-operator-${stamp}@example.test`,
+  name: 'Oskar Operator',
+  password: 'operator password 2',
+};
 
 async function confirmInDialog(page: Page, reason: string, confirm: string) {
   const dialog = page.getByRole('dialog');
@@ -19,7 +23,11 @@ async function confirmInDialog(page: Page, reason: string, confirm: string) {
   await expect(dialog).toBeHidden();
 }
 
-test('an admin manages access from the pages; the audit page shows who did what and why', async ({ signedInPage: page, browser, api }) => {
+test('an admin manages access from the pages; the audit page shows who did what and why', async ({
+  signedInPage: page,
+  browser,
+  api,
+}) => {
   // Two runs to finish and three browsers on a shared, slow machine.
   test.setTimeout(420_000);
 
@@ -45,7 +53,10 @@ test('an admin manages access from the pages; the audit page shows who did what 
 
   // Roles in the demo project, and production protected.
   await page.getByRole('link', { name: 'Projects' }).click();
-  await page.getByRole('link', { name: /Demo|demo/ }).first().click();
+  await page
+    .getByRole('link', { name: /Demo|demo/ })
+    .first()
+    .click();
   await expect(page).toHaveURL(/\/projects\/demo$/);
   for (const [user, role] of [
     [VIEWER, 'viewer'],
@@ -91,7 +102,9 @@ test('an admin manages access from the pages; the audit page shows who did what 
   await operator.getByRole('button', { name: 'Retry failed steps' }).click();
   await confirmInDialog(operator, 'endpoint flapped (pages)', 'Retry 1 step');
   await expect(operator.getByText(`Retrying run #${training.number}`)).toBeVisible();
-  await expect.poll(async () => (await api.run(training.id)).attempt, { timeout: 30_000 }).toBeGreaterThan(training.attempt);
+  await expect
+    .poll(async () => (await api.run(training.id)).attempt, { timeout: 30_000 })
+    .toBeGreaterThan(training.attempt);
   await operator.context().close();
 
   // A token: shown once, works, revoked, then refused.

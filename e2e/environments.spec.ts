@@ -27,16 +27,35 @@ async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
 }
 
-test('the environments matrix, a history with its live version, a filter, a compare and a deployment page', async ({ signedInPage: page, api, request }) => {
+test('the environments matrix, a history with its live version, a filter, a compare and a deployment page', async ({
+  signedInPage: page,
+  api,
+  request,
+}) => {
   test.setTimeout(240_000);
   // A journey before this one may have left an environment held (a rollback): its deploys would wait.
   const admin = { authorization: `Bearer ${process.env.E2E_TOKEN}` };
-  const { items: envs } = await api.get<{ items: { id: string; hold: unknown }[] }>('/api/v1/projects/demo/environments');
+  const { items: envs } = await api.get<{ items: { id: string; hold: unknown }[] }>(
+    '/api/v1/projects/demo/environments',
+  );
   for (const env of envs.filter((e) => e.hold)) {
-    expect((await request.post(`/api/v1/environments/${env.id}/release`, { headers: admin, data: { reason: 'environments journey starts released' } })).status()).toBe(200);
+    expect(
+      (
+        await request.post(`/api/v1/environments/${env.id}/release`, {
+          headers: admin,
+          data: { reason: 'environments journey starts released' },
+        })
+      ).status(),
+    ).toBe(200);
   }
   const consoleErrors: string[] = [];
   page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`)));
@@ -103,11 +122,17 @@ test('the environments matrix, a history with its live version, a filter, a comp
   await page.screenshot({ path: path.join(SHOTS, 'environment-compare.png'), fullPage: true });
 
   // One deployment's page: its links, the run and step that made it, the deploy step's inputs.
-  await page.getByRole('link', { name: `v${live.version}`, exact: true }).first().click();
+  await page
+    .getByRole('link', { name: `v${live.version}`, exact: true })
+    .first()
+    .click();
   await expect(page).toHaveURL(new RegExp(`/deployments/${live.id}$`));
   await expect(page.getByRole('heading', { level: 1 })).toContainText(`staging v${live.version}`);
   await expect(page.getByText(`retry of v${failed.version}`)).toBeVisible();
-  await expect(page.getByRole('link', { name: 'deploy-staging' })).toHaveAttribute('href', `/runs/${run.id}?step=deploy-staging`);
+  await expect(page.getByRole('link', { name: 'deploy-staging' })).toHaveAttribute(
+    'href',
+    `/runs/${run.id}?step=deploy-staging`,
+  );
   await expect(page.getByText('"replicas": 2').first()).toBeVisible();
   await page.screenshot({ path: path.join(SHOTS, 'deployment.png'), fullPage: true });
 
@@ -140,9 +165,12 @@ test('a hold and a protection show on the matrix as they change; every environme
 }) => {
   test.setTimeout(240_000);
   const admin = { authorization: `Bearer ${process.env.E2E_TOKEN}` };
-  const { items } = await api.get<{ items: DeploymentJson[] }>('/api/v1/projects/demo/deployments?environment=production');
+  const { items } = await api.get<{ items: DeploymentJson[] }>(
+    '/api/v1/projects/demo/deployments?environment=production',
+  );
   const production = items.find((d) => d.live)!;
-  const staging = (await api.get<{ items: DeploymentJson[] }>('/api/v1/projects/demo/deployments?environment=staging')).items;
+  const staging = (await api.get<{ items: DeploymentJson[] }>('/api/v1/projects/demo/deployments?environment=staging'))
+    .items;
 
   await page.goto('/environments');
   const column = page.locator('th[data-environment="production"]');
@@ -154,7 +182,10 @@ test('a hold and a protection show on the matrix as they change; every environme
     data: { protection: { required_role: 'deployer' }, reason: 'production needs a deployer' },
   });
   expect(protect.status()).toBe(200);
-  const hold = await request.post(`/api/v1/environments/${production.environment_id}/hold`, { headers: admin, data: { reason: 'freeze <i>for</i> the audit' } });
+  const hold = await request.post(`/api/v1/environments/${production.environment_id}/hold`, {
+    headers: admin,
+    data: { reason: 'freeze <i>for</i> the audit' },
+  });
   expect(hold.status()).toBe(200);
   await expect(column).toContainText(`held at v${production.version} by`, { timeout: 20_000 });
   await expect(column).toContainText('freeze <i>for</i> the audit');
@@ -177,16 +208,31 @@ test('a hold and a protection show on the matrix as they change; every environme
     for (const [index, url] of pages.entries()) {
       await page.goto(url);
       await page.waitForLoadState('networkidle');
-      const name = url.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'id').replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+      const name = url
+        .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, 'id')
+        .replace(/[^a-z0-9]+/gi, '-')
+        .replace(/^-|-$/g, '');
       await page.screenshot({ path: path.join(SHOTS, `env-${index}-${name}-${theme}.png`), fullPage: true });
       for (const v of await seriousViolations(page)) found.push(`${theme} ${url}: ${v}`);
     }
   }
   await page.evaluate(() => localStorage.setItem('theme', 'light'));
   // Leave production as other journeys expect it: released, unprotected.
-  expect((await request.post(`/api/v1/environments/${production.environment_id}/release`, { headers: admin, data: { reason: 'audit done' } })).status()).toBe(200);
   expect(
-    (await request.put('/api/v1/projects/demo/environments/production', { headers: admin, data: { protection: { required_role: null }, reason: 'back to normal' } })).status(),
+    (
+      await request.post(`/api/v1/environments/${production.environment_id}/release`, {
+        headers: admin,
+        data: { reason: 'audit done' },
+      })
+    ).status(),
+  ).toBe(200);
+  expect(
+    (
+      await request.put('/api/v1/projects/demo/environments/production', {
+        headers: admin,
+        data: { protection: { required_role: null }, reason: 'back to normal' },
+      })
+    ).status(),
   ).toBe(200);
   expect(found).toEqual([]);
 });

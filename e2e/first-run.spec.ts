@@ -5,6 +5,8 @@ import { ADMIN, expect, signIn, test } from './fixtures';
 test('first run: create the admin, then sign in', async ({ page, browser }) => {
   await page.goto('/');
   await expect(page).toHaveURL(/\/setup/);
+  // "Others join later" says where: the users page.
+  await expect(page.getByRole('link', { name: 'Settings → Users' })).toHaveAttribute('href', '/settings/users');
   await page.getByLabel('Name').fill(ADMIN.name);
   await page.getByLabel('Email').fill(ADMIN.email);
   await page.getByLabel('Password').fill(ADMIN.password);
@@ -31,4 +33,3 @@ test('the API refuses requests without identity', async ({ request }) => {
   const res = await request.get('/api/v1/pipelines');
   expect(res.status()).toBe(401);
 });
-

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export const ADMIN = { name: 'Ana Operator', email: 'ana@example.test', password: 'correct horse battery' };
@@ -100,8 +102,105 @@ export const test = base.extend<{ api: Api; signedInPage: Page }>({
 
 export { expect };
 
+/**
+ * The widths pages are photographed at when a person is going to look
+ * (`E2E_SHOTS=1 npm run test:e2e`, then open test-results/screenshots/).
+ * Without E2E_SHOTS nothing is photographed; lookAt still checks each page.
+ */
+export const WIDTHS: number[] = [1280, 1024];
+
+/** Where E2E_SHOTS=1 puts the photographs. */
+export const SHOTS = path.join('test-results', 'screenshots');
+
+/** axe's serious and critical findings on the page as it is; `rules` limits it to those. */
+export async function seriousViolations(page: Page, rules?: string[]): Promise<string[]> {
+  const builder = new AxeBuilder({ page });
+  const results = await (rules ? builder.withRules(rules) : builder).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
+}
+
+/**
+ * Looks at the page as it is now (a dialog open stays open), light then dark,
+ * switched in place as the header's toggle does: no serious axe finding
+ * (names, roles and landmarks are the same in both themes, so the dark pass
+ * checks the colours), and nothing making the page scroll sideways at
+ * 1024 px. With E2E_SHOTS=1 it is also photographed at each of WIDTHS, into
+ * SHOTS as `<name>-<theme>-<width>.png`, for a person to look at. Findings
+ * are soft: every page of a journey is looked at before the test fails.
+ */
+export async function lookAt(
+  page: Page,
+  name: string,
+  { fullPage = true }: { fullPage?: boolean } = {},
+): Promise<string[]> {
+  const found: string[] = [];
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), theme === 'dark');
+    if (process.env.E2E_SHOTS) {
+      for (const width of WIDTHS) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({ path: path.join(SHOTS, `${name}-${theme}-${width}.png`), fullPage });
+      }
+    }
+    await page.setViewportSize({ width: 1024, height: 900 });
+    const overflow = await sideOverflow(page);
+    if (overflow.length) found.push(`${name}, ${theme}, at 1024 px: ${overflow.join('; ')}`);
+    for (const v of await seriousViolations(page, theme === 'dark' ? ['color-contrast'] : undefined))
+      found.push(`${name}, ${theme}: ${v}`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  await page.evaluate(() =>
+    document.documentElement.classList.toggle('dark', localStorage.getItem('theme') === 'dark'),
+  );
+  expect.soft(found, `what ${name} shows`).toEqual([]);
+  return found;
+}
+
+/**
+ * What makes the page scroll sideways at its current width: [] when nothing
+ * does; else how far, and the outermost elements sticking out (those inside a
+ * box that scrolls on its own are that box's business, not the page's).
+ */
+export async function sideOverflow(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const root = document.documentElement;
+    const limit = root.clientWidth;
+    if (root.scrollWidth <= limit) return [];
+    const clips = (el: Element) => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+    const culprits: string[] = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const right = el.getBoundingClientRect().right;
+      const parent = el.parentElement;
+      if (right <= limit + 1 || !parent || parent.getBoundingClientRect().right > limit + 1) continue;
+      let inside = false;
+      for (let up: Element | null = parent; up && up !== document.body; up = up.parentElement)
+        if (clips(up)) inside = true;
+      if (inside) continue;
+      const name =
+        el.tagName.toLowerCase() +
+        [...el.classList]
+          .slice(0, 5)
+          .map((c) => `.${c}`)
+          .join('');
+      culprits.push(`${name} (${Math.round(right - limit)} px out: ${(el.textContent ?? '').trim().slice(0, 40)})`);
+    }
+    return [`${root.scrollWidth - limit} px wider than the ${limit} px window`, ...culprits.slice(0, 5)];
+  });
+}
+
 /** A new browser context signed in as someone other than the admin (their own cookies, their own role). */
-export async function signInAs(browser: import('@playwright/test').Browser, user: { email: string; password: string }): Promise<Page> {
+export async function signInAs(
+  browser: import('@playwright/test').Browser,
+  user: { email: string; password: string },
+): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill(user.email);

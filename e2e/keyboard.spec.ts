@@ -1,6 +1,9 @@
 import { expect, test } from './fixtures';
 
-test('keyboard: ? for help, j to the failed step, h for its history, r for retry', async ({ signedInPage: page, api }) => {
+test('keyboard: ? for help, j to the failed step, h for its history, r for retry', async ({
+  signedInPage: page,
+  api,
+}) => {
   const run = await api.trigger('release');
   await api.waitFor(run.id, 'failed');
   await page.goto(`/runs/${run.id}`);

@@ -12,8 +12,14 @@ test('retry the failed release: only staging and production run again', async ({
 
   // From the overview, the failed run is one click from its Retry.
   await page.goto('/');
-  const failing = page.locator('section').filter({ has: page.getByRole('heading', { name: /^Release/ }) }).last();
-  await failing.locator('li', { hasText: new RegExp(`Run #${failed.number}(?!\\d)`) }).getByRole('link', { name: 'Retry…' }).click();
+  const failing = page
+    .locator('section')
+    .filter({ has: page.getByRole('heading', { name: /^Release/ }) })
+    .last();
+  await failing
+    .locator('li', { hasText: new RegExp(`Run #${failed.number}(?!\\d)`) })
+    .getByRole('link', { name: 'Retry…' })
+    .click();
   await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}`));
   // The dialog shows the plan before anything happens.
   const dialog = page.getByRole('dialog');
@@ -23,8 +29,6 @@ test('retry the failed release: only staging and production run again', async ({
   await expect(dialog.getByText('Build image, Run tests')).toBeVisible();
   await dialog.getByLabel(/reason/i).fill('registry hiccup');
   await dialog.getByRole('button', { name: 'Retry 1 step' }).click();
-  // Why it failed stays on the page: the last line the step wrote to stderr.
-  await expect(page.getByText(/connection reset by peer/).filter({ visible: true }).first()).toBeVisible();
   await expect(page.getByText(/Retrying run #\d+ — attempt 2/)).toBeVisible();
 
   // The page follows the run live until it succeeds.
@@ -38,6 +42,15 @@ test('retry the failed release: only staging and production run again', async ({
   await expect(page.getByText(/Attempt 2/).first()).toBeVisible();
   // The same inputs failed, then succeeded: staging is marked flaky.
   await expect(page.getByText('flaky', { exact: true })).toBeVisible();
+  // Why it failed stays readable one click back, on the run's first attempt: the step's error.
+  await page.getByRole('navigation', { name: 'Run attempts' }).getByRole('link', { name: '← earlier' }).click();
+  await expect(page.getByText('Attempt 1 of 2').first()).toBeVisible();
+  await expect(
+    page
+      .getByText(/connection reset by peer/)
+      .filter({ visible: true })
+      .first(),
+  ).toBeVisible();
 
   // The overview shows what is deployed where: staging's latest deployment is this retry.
   await page.goto('/');
@@ -45,7 +58,12 @@ test('retry the failed release: only staging and production run again', async ({
   const staging = deployed.getByRole('row').filter({ hasText: /^staging/ });
   await expect(staging.getByText(/succeeded\s*· retry/)).toBeVisible();
   await expect(staging.getByRole('link', { name: `Release #${failed.number}` })).toBeVisible();
-  await expect(deployed.getByRole('row').filter({ hasText: /^production/ }).getByText('succeeded')).toBeVisible();
+  await expect(
+    deployed
+      .getByRole('row')
+      .filter({ hasText: /^production/ })
+      .getByText('succeeded'),
+  ).toBeVisible();
   await page.goBack();
 
   // Every attempt stays readable: the failed one says which attempt superseded it, and keeps its logs.
@@ -56,7 +74,9 @@ test('retry the failed release: only staging and production run again', async ({
   await expect(log).toContainText('connection reset by peer');
   await first.getByPlaceholder('Search').fill('rollout');
   await expect(first.getByText(/^2 of \d+ lines$/)).toBeVisible();
-  const download = await page.request.get(await first.getByRole('link', { name: 'Download' }).getAttribute('href') as string);
+  const download = await page.request.get(
+    (await first.getByRole('link', { name: 'Download' }).getAttribute('href')) as string,
+  );
   expect(download.headers()['content-disposition']).toContain('attachment');
   expect(await download.text()).toContain('connection reset by peer');
 });
@@ -67,7 +87,10 @@ test('replay the training deploy with a fixed endpoint from the form', async ({ 
   expect(deploy.status).toBe('failed');
 
   await page.goto(`/runs/${failed.id}/steps/deploy`);
-  await page.getByRole('link', { name: /Replay/ }).first().click();
+  await page
+    .getByRole('link', { name: /Replay/ })
+    .first()
+    .click();
   const { items: attempts } = await api.get<{ items: { inputs: { endpoint: string } }[] }>(
     `/api/v1/runs/${failed.id}/items/${deploy.id}/attempts`,
   );
@@ -95,8 +118,10 @@ test('replay the training deploy with a fixed endpoint from the form', async ({ 
   await expect(replayButton).toBeEnabled();
   await replayButton.click();
 
-  await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}/steps/deploy`));
+  // The run page, the step selected, where the steps after it re-run.
+  await expect(page).toHaveURL(new RegExp(`/runs/${failed.id}\\?step=deploy$`));
   await expect.poll(async () => (await api.run(failed.id)).status, { timeout: 30_000 }).toBe('succeeded');
+  await page.goto(`/runs/${failed.id}/steps/deploy`);
   const after = Object.fromEntries((await api.run(failed.id)).items.map((i) => [i.key, i]));
   expect(after['deploy'].attempt_count).toBe(2);
   expect(after['load-data'].attempt_count).toBe(1);

@@ -20,10 +20,16 @@ test('a viewer looks but cannot touch; an operator retries staging while product
     [VIEWER, 'viewer'],
     [OPERATOR, 'operator'],
   ] as const) {
-    const created = await request.post('/api/v1/users', { headers: admin(), data: { ...user, reason: 'joins the shop team' } });
+    const created = await request.post('/api/v1/users', {
+      headers: admin(),
+      data: { ...user, reason: 'joins the shop team' },
+    });
     expect(created.status()).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    const member = await request.put(`/api/v1/projects/demo/members/${id}`, { headers: admin(), data: { role, reason: `${role} of the shop` } });
+    const member = await request.put(`/api/v1/projects/demo/members/${id}`, {
+      headers: admin(),
+      data: { role, reason: `${role} of the shop` },
+    });
     expect(member.status()).toBe(200);
   }
   const protectedEnv = await request.put('/api/v1/projects/demo/environments/production', {
@@ -56,7 +62,9 @@ test('a viewer looks but cannot touch; an operator retries staging while product
   const dialog = operator.getByRole('dialog', { name: /Retry run/ });
   await dialog.getByLabel(/reason/i).fill('registry hiccup');
   await dialog.getByRole('button', { name: 'Retry 1 step' }).click();
-  await expect(operator.getByText('Waiting: waiting for a deployer to approve deploying to production.')).toBeVisible({ timeout: 30_000 });
+  await expect(operator.getByText('Waiting: waiting for a deployer to approve deploying to production.')).toBeVisible({
+    timeout: 30_000,
+  });
   // The operator may not let it go: the server refuses, saying why.
   await operator.getByRole('button', { name: 'Approve deploy' }).click();
   const approve = operator.getByRole('dialog', { name: /Approve/ });
@@ -65,10 +73,16 @@ test('a viewer looks but cannot touch; an operator retries staging while product
   await operator.screenshot({ path: 'test-results/screenshots/production-waits-for-a-deployer.png' });
   const waiting = await api.run(run.id);
   expect(waiting.status).toBe('running');
-  expect(Object.fromEntries(waiting.items.map((i) => [i.key, i.status]))).toMatchObject({ 'deploy-staging': 'succeeded', 'deploy-production': 'queued' });
+  expect(Object.fromEntries(waiting.items.map((i) => [i.key, i.status]))).toMatchObject({
+    'deploy-staging': 'succeeded',
+    'deploy-production': 'queued',
+  });
   // Someone with the role approves it (here the admin, through the API), and production deploys.
   const production = waiting.items.find((i) => i.key === 'deploy-production')!;
-  const approved = await request.post(`/api/v1/runs/${run.id}/items/${production.id}/approve`, { headers: admin(), data: { reason: 'staging is fine' } });
+  const approved = await request.post(`/api/v1/runs/${run.id}/items/${production.id}/approve`, {
+    headers: admin(),
+    data: { reason: 'staging is fine' },
+  });
   expect(approved.status()).toBe(200);
   await api.waitFor(run.id, 'succeeded');
   // Where nothing is protected, the operator operates.
@@ -78,12 +92,16 @@ test('a viewer looks but cannot touch; an operator retries staging while product
 
   // Every change is in the audit log with its reason; the refused approval is not there.
   const audit = await request.get('/api/v1/audit?project=demo&limit=50', { headers: admin() });
-  const entries = ((await audit.json()) as { items: { action: string; reason: string | null; actor: { email: string } | null }[] }).items;
+  const entries = (
+    (await audit.json()) as { items: { action: string; reason: string | null; actor: { email: string } | null }[] }
+  ).items;
   expect(entries.find((e) => e.action === 'environment.protect')?.reason).toBe('production needs a deployer');
   expect(entries.filter((e) => e.action === 'member.set').map((e) => e.reason)).toEqual(
     expect.arrayContaining(['viewer of the shop', 'operator of the shop']),
   );
   expect(entries.find((e) => e.action === 'run.trigger' && e.actor?.email === OPERATOR.email)).toBeTruthy();
-  expect(entries.find((e) => e.action === 'run.retry' && e.actor?.email === OPERATOR.email)?.reason).toBe('registry hiccup');
+  expect(entries.find((e) => e.action === 'run.retry' && e.actor?.email === OPERATOR.email)?.reason).toBe(
+    'registry hiccup',
+  );
   expect(entries.filter((e) => e.action === 'deployment.approve').map((e) => e.reason)).toEqual(['staging is fine']);
 });

@@ -1,6 +1,9 @@
 import { expect, test } from './fixtures';
 
-test('filter the run history, see new runs announced, and bulk-retry three failed runs', async ({ signedInPage: page, api }) => {
+test('filter the run history, see new runs announced, and bulk-retry three failed runs', async ({
+  signedInPage: page,
+  api,
+}) => {
   const runs = [];
   for (let i = 0; i < 3; i++) runs.push(await api.trigger('release', { branch: 'bulk-test', commit: `c0ffee${i}` }));
   for (const run of runs) await api.waitFor(run.id, 'failed');
@@ -23,6 +26,10 @@ test('filter the run history, see new runs announced, and bulk-retry three faile
 
   await page.getByLabel('Select all failed runs').check();
   await page.getByRole('button', { name: 'Retry selected' }).click();
+  // The plan of each run comes first.
+  const dialog = page.getByRole('dialog', { name: 'Retry 3 runs' });
+  await expect(dialog.getByRole('list', { name: 'Retry plans' }).getByRole('listitem')).toHaveCount(3);
+  await dialog.getByRole('button', { name: 'Retry 3 runs' }).click();
   const results = page.getByRole('list', { name: 'Bulk retry results' });
   await expect(results.getByText(/retrying \(attempt 2\)/)).toHaveCount(3);
   for (const run of runs) await api.waitFor(run.id, 'succeeded');

@@ -57,7 +57,7 @@ test('a secret input is never shown, and a replay that leaves it masked keeps it
   const replayButton = page.getByRole('button', { name: 'Replay step' });
   await expect(replayButton).toBeEnabled();
   await replayButton.click();
-  await expect(page).toHaveURL(new RegExp(`/runs/${run.id}/steps/notify$`));
+  await expect(page).toHaveURL(new RegExp(`/runs/${run.id}\\?step=notify$`));
   await api.waitFor(run.id, 'succeeded');
   await expect
     .poll(async () => (await api.get<{ items: Attempt[] }>(attemptsPath)).items.map((a) => a.status), {

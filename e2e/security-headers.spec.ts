@@ -13,10 +13,14 @@ async function watchPolicy(page: Page) {
     document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) refused.push(`${page.url()}: ${m.text()}`);
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text()))
+      refused.push(`${page.url()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => refused.push(`${page.url()}: ${e.message}`));
-  return async () => [...refused, ...(await page.evaluate(() => (window as unknown as { __refused?: string[] }).__refused ?? []))];
+  return async () => [
+    ...refused,
+    ...(await page.evaluate(() => (window as unknown as { __refused?: string[] }).__refused ?? [])),
+  ];
 }
 
 function expectSecurityHeaders(response: { headers(): Record<string, string> } | null, what: string) {
@@ -24,7 +28,8 @@ function expectSecurityHeaders(response: { headers(): Record<string, string> } |
   const headers = response!.headers();
   const policy = headers['content-security-policy'] ?? '';
   expect(policy, what).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
-  for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'", "form-action 'self'"]) expect(policy, what).toContain(directive);
+  for (const directive of ["frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'", "form-action 'self'"])
+    expect(policy, what).toContain(directive);
   expect(policy, what).not.toContain('unsafe-eval');
   expect(headers['x-content-type-options'], what).toBe('nosniff');
   expect(headers['referrer-policy'], what).toBe('strict-origin-when-cross-origin');
@@ -34,14 +39,19 @@ function expectSecurityHeaders(response: { headers(): Record<string, string> } |
 test('every page carries the security headers and works under its CSP', async ({ signedInPage: page, api }) => {
   test.setTimeout(180_000);
   const refused = await watchPolicy(page);
-  const training = await api.demoRun('training', 'failed').catch(async () => api.run((await api.trigger('training')).id));
+  const training = await api
+    .demoRun('training', 'failed')
+    .catch(async () => api.run((await api.trigger('training')).id));
   const release = await api.trigger('release');
   await api.waitFor(release.id, 'failed');
 
   const pages: [string, () => Promise<void>][] = [
     ['/', () => expect(page.getByRole('heading', { name: 'Failing now' })).toBeVisible()],
     ['/pipelines', () => expect(page.getByText('Release', { exact: true })).toBeVisible()],
-    [`/pipelines/${release.pipeline_id}`, () => expect(page.getByRole('link', { name: new RegExp(`#${release.number}`) }).first()).toBeVisible()],
+    [
+      `/pipelines/${release.pipeline_id}`,
+      () => expect(page.getByRole('link', { name: new RegExp(`#${release.number}`) }).first()).toBeVisible(),
+    ],
     [
       `/runs/${release.id}`,
       async () => {
@@ -50,7 +60,10 @@ test('every page carries the security headers and works under its CSP', async ({
         await expect(page.getByText('live', { exact: true })).toBeVisible();
       },
     ],
-    [`/runs/${release.id}/steps/deploy-staging`, () => expect(page.locator('#attempt-1')).toContainText('connection reset by peer')],
+    [
+      `/runs/${release.id}/steps/deploy-staging`,
+      () => expect(page.locator('#attempt-1')).toContainText('connection reset by peer'),
+    ],
     [`/runs/${release.id}/steps/deploy-staging/compare`, () => expect(page.locator('main')).toBeVisible()],
     [
       `/runs/${training.id}/steps/deploy/replay`,
@@ -68,7 +81,9 @@ test('every page carries the security headers and works under its CSP', async ({
     const response = await page.goto(url);
     expectSecurityHeaders(response, url);
     await works();
-    await page.screenshot({ path: path.join(SHOTS, `${index + 1}-${url.split('/').filter(Boolean).pop() ?? 'overview'}.png`) });
+    await page.screenshot({
+      path: path.join(SHOTS, `${index + 1}-${url.split('/').filter(Boolean).pop() ?? 'overview'}.png`),
+    });
   }
   expect(await refused()).toEqual([]);
 });
@@ -106,20 +121,35 @@ test('signed out: sign-in and the setup redirect carry the headers; the API answ
 
 test('a page cannot be framed', async ({ page, baseURL }) => {
   const blocked: string[] = [];
-  page.on('console', (m) => void (/frame-ancestors|Refused to (display|frame)/i.test(m.text()) && blocked.push(m.text())));
+  page.on(
+    'console',
+    (m) => void (/frame-ancestors|Refused to (display|frame)/i.test(m.text()) && blocked.push(m.text())),
+  );
   // Another origin (about:blank's opaque one) tries to frame the sign-in page.
   await page.setContent(`<iframe id="victim" src="${baseURL}/sign-in" width="800" height="600"></iframe>`);
   await expect.poll(() => blocked.length, { timeout: 15_000 }).toBeGreaterThan(0);
   const frame = page.frames().find((f) => f !== page.mainFrame());
-  expect(await frame?.locator('button', { hasText: 'Sign in' }).count().catch(() => 0)).toBe(0);
+  expect(
+    await frame
+      ?.locator('button', { hasText: 'Sign in' })
+      .count()
+      .catch(() => 0),
+  ).toBe(0);
 });
 
-test('the server answers 400 for a path it cannot decode and 403 for an action from another site', async ({ request, baseURL }) => {
+test('the server answers 400 for a path it cannot decode and 403 for an action from another site', async ({
+  request,
+  baseURL,
+}) => {
   const malformed = await request.get('/api/v1/runs/%E0%A4%A');
   expect(malformed.status()).toBe(400);
   expect((await malformed.json()).error.code).toBe('bad_request');
   const foreign = await request.post('/sign-in', {
-    headers: { 'next-action': '0000000000000000000000000000000000000000', origin: 'https://evil.example', 'content-type': 'text/plain;charset=UTF-8' },
+    headers: {
+      'next-action': '0000000000000000000000000000000000000000',
+      origin: 'https://evil.example',
+      'content-type': 'text/plain;charset=UTF-8',
+    },
     data: '[]',
   });
   expect(foreign.status()).toBe(403);

@@ -22,7 +22,9 @@ test.afterAll(async () => {
 /** A fresh browser (no app session, no provider session) signing in through the provider as `login`. */
 async function signInThroughProvider(browser: Browser, login: keyof typeof SSO_ACCOUNTS): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto('/sign-in?next=%2Fpipelines');
+  // A deep link, signed out: to sign-in and, through the provider, back to it.
+  await page.goto('/pipelines');
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fpipelines$/);
   await page.getByRole('button', { name: `Sign in with ${OIDC.name}` }).click();
   await expect(page).toHaveURL(new RegExp(`^${OIDC.issuer()}/interaction/`), { timeout: 30_000 });
   await page.locator('input[name="login"]').fill(login);
@@ -94,7 +96,10 @@ test('a deactivated user is signed out at once and the provider cannot sign them
     await expect(page).toHaveURL(/\/sign-in/);
     // The provider still knows them (its own session): it sends them straight back, and Reprise refuses.
     await page.getByRole('button', { name: `Sign in with ${OIDC.name}` }).click();
-    await expect(page.getByRole('alert').filter({ hasText: 'deactivated' })).toHaveText('Your account is deactivated; ask an admin.', { timeout: 30_000 });
+    await expect(page.getByRole('alert').filter({ hasText: 'deactivated' })).toHaveText(
+      'Your account is deactivated; ask an admin.',
+      { timeout: 30_000 },
+    );
     await expect(page).toHaveURL(/\/sign-in\?error=deactivated/);
     const audit = await request.get(`/api/v1/audit?action=auth.sign_in_failed`, { headers: admin() });
     const entries = (

@@ -3,12 +3,24 @@ import { behindTrustedProxy } from './server/client-address';
 /** Every dashboard URL, built in one place so none is spelled twice. */
 export const paths = {
   home: () => '/',
-  signIn: (next?: string) => (next ? `/sign-in?next=${encodeURIComponent(next)}` : '/sign-in'),
+  /** The sign-in page, leading back to `callbackUrl` (a path of the dashboard, lib/auth/callback-path.ts) after. */
+  signIn: (callbackUrl?: string) => (callbackUrl ? `/sign-in?callbackUrl=${encodeURIComponent(callbackUrl)}` : '/sign-in'),
   /** The sign-in page saying why a single sign-on did not let the person in. */
   signInError: (error: string) => `/sign-in?error=${encodeURIComponent(error)}`,
   setup: () => '/setup',
   pipelines: () => '/pipelines',
   pipeline: (pipelineId: string) => `/pipelines/${pipelineId}`,
+  /** A pipeline's definition (graph, steps, YAML) before any run. */
+  pipelineDefinition: (pipelineId: string) => `/pipelines/${pipelineId}?tab=definition`,
+  /** A pipeline's versions, two of them compared (by number) when given. */
+  pipelineVersions: (pipelineId: string, from?: number, to?: number) =>
+    `/pipelines/${pipelineId}?tab=versions${from && to ? `&from=${from}&to=${to}` : ''}`,
+  /** Every run the reader may see, filtered; the filters live in the query string so a filtered view is a link. */
+  runs: (filter: Record<string, string | undefined> = {}) => {
+    const query = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => !!e[1])).toString();
+    return query ? `/runs?${query}` : '/runs';
+  },
+  newRun: (pipelineId: string) => `/pipelines/${pipelineId}/new`,
   run: (runId: string) => `/runs/${runId}`,
   step: (runId: string, key: string) => `/runs/${runId}/steps/${encodeURIComponent(key)}`,
   /** The run page with a step's attempt history open beside the graph. */

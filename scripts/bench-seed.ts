@@ -325,8 +325,8 @@ async function seedBatch(db: Db, b: Batch) {
     from b_runs order by g
   `);
   await db.execute(sql`
-    insert into work_items (id, run_id, key, position, needs, status, latest_attempt_id, attempt_count, updated_at)
-    select i.id, i.run_id, i.key, i.position, i.needs, i.status, a.id, i.n, coalesce(a.finished_at, a.started_at, r.created_at)
+    insert into work_items (id, run_id, key, position, needs, environment, status, latest_attempt_id, attempt_count, updated_at)
+    select i.id, i.run_id, i.key, i.position, i.needs, i.environment, i.status, a.id, i.n, coalesce(a.finished_at, a.started_at, r.created_at)
     from b_items i join b_runs r on r.id = i.run_id left join b_att a on a.work_item_id = i.id and a.number = i.n
   `);
   await db.execute(sql`

@@ -7,6 +7,7 @@ import { Shortcuts } from '@/components/layout/shortcuts';
 import { ConnectionIndicator } from '@/components/live/connection-indicator';
 import { LiveEventsProvider } from '@/components/live/live-events';
 import { NavLinks } from '@/components/layout/nav-links';
+import { RunSearch } from '@/components/layout/run-search';
 import { requirePageActor } from '@/lib/auth/identity';
 import { isInstanceAdmin } from '@/lib/auth/permissions';
 import { paths } from '@/lib/paths';
@@ -19,7 +20,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     <LiveEventsProvider>
       <div className="min-h-screen">
         <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
-          <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-6">
+          <div className="mx-auto flex h-14 max-w-6xl items-center gap-4 px-6 xl:gap-6">
             <Link href={paths.home()} className="flex items-center gap-2 font-semibold">
               <RotateCcw aria-hidden className="size-5 text-sky-600" /> Reprise
             </Link>
@@ -27,6 +28,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
               label="Main"
               links={[
                 { href: paths.pipelines(), label: 'Pipelines' },
+                { href: paths.runs(), label: 'Runs' },
                 { href: paths.environments(), label: 'Environments' },
                 { href: paths.projects(), label: 'Projects' },
                 { href: paths.audit(), label: 'Audit' },
@@ -39,18 +41,21 @@ export default async function AppLayout({ children }: { children: React.ReactNod
               links={[...(isInstanceAdmin(actor) ? [{ href: paths.users(), label: 'Users' }] : []), { href: paths.tokens(), label: 'Tokens' }]}
             />
             <div className="ml-auto flex items-center gap-3 text-sm">
-              <span className="hidden text-xs text-zinc-500 xl:inline dark:text-zinc-400">
+              <RunSearch />
+              <span className="hidden text-xs text-zinc-500 2xl:inline dark:text-zinc-400">
               press <kbd className="rounded border border-zinc-300 px-1 font-mono dark:border-zinc-600">?</kbd> for shortcuts
             </span>
             <ConnectionIndicator />
-              <span className="whitespace-nowrap text-zinc-600 dark:text-zinc-300">{actor.name}</span>
+              <span className="hidden whitespace-nowrap text-zinc-600 xl:inline dark:text-zinc-300">{actor.name}</span>
               <ThemeToggle />
               <form action={signOutAction}>
                 <button
                   type="submit"
+                  title="Sign out"
                   className="flex items-center gap-1 whitespace-nowrap rounded-md px-2 py-1 text-zinc-600 hover:bg-zinc-100 dark:text-zinc-300 dark:hover:bg-zinc-800"
                 >
-                  <LogOut aria-hidden className="size-4" /> Sign out
+                  {/* Narrow headers keep the icon; the name stays for screen readers and the tooltip. */}
+                  <LogOut aria-hidden className="size-4" /> <span className="sr-only xl:not-sr-only">Sign out</span>
                 </button>
               </form>
             </div>

@@ -4,6 +4,7 @@ import { AuthError } from 'next-auth';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { SignInRateLimited, signIn, signOut, SSO_PROVIDER_ID } from '@/lib/auth/next-auth';
+import { safeCallbackPath } from '@/lib/auth/callback-path';
 import { oidcConfig } from '@/lib/auth/oidc-config';
 import { createFirstAdmin, needsFirstAdmin } from '@/lib/auth/users';
 import { DomainError } from '@/lib/errors';
@@ -22,9 +23,8 @@ const field = (form: FormData, name: string) => {
   return typeof value === 'string' ? value : '';
 };
 
-/** Only same-site paths may be redirected to after sign-in. */
-const safeNext = (next: unknown) =>
-  typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : paths.home();
+/** Only paths of this dashboard may be redirected to after sign-in (no open redirect). */
+const safeNext = (next: unknown) => safeCallbackPath(next) ?? paths.home();
 
 export const signInAction = publicFormAction({ id: 'auth.sign_in', summary: 'Sign in with email and password', permission: 'public' }, async (_prev: AuthFormState, form: FormData): Promise<AuthFormState> => {
   const email = field(form, 'email');

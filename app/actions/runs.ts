@@ -11,3 +11,4 @@ export const cancelRunAction = action(operations.cancelRunOp);
 export const retryItemAction = action(operations.retryItemOp);
 export const replayItemAction = action(operations.replayItemOp);
 export const bulkRetryAction = action(operations.bulkRetryOp);
+export const retryPlanAction = action(operations.retryPlanOp);

@@ -1,6 +1,7 @@
 import { redirect } from 'next/navigation';
 import { SignInForm, SsoSignInForm } from '@/components/auth/auth-forms';
 import { AuthFrame } from '@/components/auth/auth-frame';
+import { safeCallbackPath } from '@/lib/auth/callback-path';
 import { oidcConfig } from '@/lib/auth/oidc-config';
 import { SSO_REFUSAL_MESSAGES } from '@/lib/auth/sso';
 import { needsFirstAdmin } from '@/lib/auth/users';
@@ -21,10 +22,12 @@ const ssoErrorMessage = (error: string | undefined) =>
 export default async function SignInPage({
   searchParams,
 }: {
-  searchParams: Promise<{ next?: string; error?: string }>;
+  searchParams: Promise<{ callbackUrl?: string; next?: string; error?: string }>;
 }) {
   if (await needsFirstAdmin(await getDb())) redirect(paths.setup());
-  const { next, error } = await searchParams;
+  const { callbackUrl, next: legacyNext, error } = await searchParams;
+  // `next` is the older name of the parameter; links with it still lead back.
+  const next = safeCallbackPath(callbackUrl ?? legacyNext) ?? undefined;
   const sso = oidcConfig();
   return (
     <AuthFrame title="Sign in to Reprise">

@@ -51,6 +51,11 @@ export function AttemptHistory({
               <StatusBadge status={a.status} suffix={replacedBy ? `superseded by attempt ${replacedBy.number}` : undefined} />
               <span className="rounded bg-zinc-100 px-2 py-0.5 text-xs dark:bg-zinc-800">{ATTEMPT_KIND_LABEL[a.kind]}</span>
               <span className="text-xs text-zinc-500 dark:text-zinc-400">run attempt {a.runAttempt}</span>
+              {a.pipelineVersion ? (
+                <span className="text-xs text-zinc-500 dark:text-zinc-400" title={`pipeline version ${a.pipelineVersion.hash.slice(0, 12)}`}>
+                  ran pipeline v{a.pipelineVersion.number}
+                </span>
+              ) : null}
               <span className="inline-flex items-center gap-1 font-mono text-xs text-zinc-500 dark:text-zinc-400" title={a.id}>
                 {a.id.slice(0, 8)}
                 <CopyButton value={a.id} label="attempt id" />

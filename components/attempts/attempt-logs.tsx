@@ -58,7 +58,8 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
   }, [attemptId]);
 
   useLiveEvents((event) => {
-    if (event.type === 'reset' || (event.run_id === runId && event.data.attempt_id === attemptId)) fetchMoreRef.current?.();
+    if (event.type === 'reset' || (event.run_id === runId && event.data.attempt_id === attemptId))
+      fetchMoreRef.current?.();
   }, live);
 
   // While the stream is down a running attempt's log is polled; when the
@@ -101,27 +102,30 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
   if (!loaded && chunks.length === 0) {
     return <div className="h-16 animate-pulse rounded-md bg-zinc-100 dark:bg-zinc-800" aria-label="Loading logs" />;
   }
-  if (lines.length === 0) return <p className="text-sm text-zinc-500 dark:text-zinc-400">{live ? 'No output yet.' : 'No output.'}</p>;
+  if (lines.length === 0)
+    return <p className="text-sm text-zinc-500 dark:text-zinc-400">{live ? 'No output yet.' : 'No output.'}</p>;
 
   return (
     <div className="overflow-hidden rounded-md border border-zinc-800 bg-zinc-950">
       <div className="flex items-center gap-3 border-b border-zinc-800 px-2 py-1 text-xs text-zinc-400">
-        <label className="flex items-center gap-1">
-          <Search aria-hidden className="size-3.5" />
+        <label className="flex min-w-0 flex-1 items-center gap-1">
+          <Search aria-hidden className="size-3.5 shrink-0" />
           <span className="sr-only">Search the logs</span>
           <input
             type="search"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
             placeholder="Search"
-            className="w-48 rounded bg-zinc-900 px-2 py-0.5 text-zinc-100 placeholder:text-zinc-500 dark:text-zinc-400 focus:outline-none focus:ring-1 focus:ring-sky-500"
+            className="w-full max-w-48 min-w-0 rounded bg-zinc-900 px-2 py-0.5 text-zinc-100 placeholder:text-zinc-500 dark:text-zinc-400 focus:outline-none focus:ring-1 focus:ring-sky-500"
           />
         </label>
-        <span>{query ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}</span>
+        <span className="shrink-0 whitespace-nowrap">
+          {query ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}
+        </span>
         <a
           href={`/api/v1/attempts/${attemptId}/logs?format=text`}
           download
-          className="ml-auto flex items-center gap-1 text-zinc-300 hover:text-white"
+          className="flex shrink-0 items-center gap-1 whitespace-nowrap text-zinc-300 hover:text-white"
         >
           <Download aria-hidden className="size-3.5" /> Download
         </a>
@@ -147,12 +151,20 @@ export function AttemptLogs({ attemptId, runId, live }: { attemptId: string; run
                 className={`absolute left-0 flex w-full whitespace-pre px-2 ${line.stream === 'stderr' ? 'bg-amber-500/5' : ''}`}
                 style={{ top: row.start, height: ROW_HEIGHT }}
               >
-                <span aria-hidden className="mr-3 shrink-0 select-none text-right text-zinc-600" style={{ width: gutter }}>
+                <span
+                  aria-hidden
+                  className="mr-3 shrink-0 select-none text-right text-zinc-600"
+                  style={{ width: gutter }}
+                >
                   {line.n}
                 </span>
                 <span className={line.stream === 'stderr' ? 'text-amber-200' : undefined}>
                   {line.segments.map((s, i) => (
-                    <span key={i} style={s.fg ? { color: readableOnDark(s.fg) } : undefined} className={s.bold ? 'font-bold' : undefined}>
+                    <span
+                      key={i}
+                      style={s.fg ? { color: readableOnDark(s.fg) } : undefined}
+                      className={s.bold ? 'font-bold' : undefined}
+                    >
                       {s.text}
                     </span>
                   ))}

@@ -33,29 +33,44 @@ export function JsonDiff({ label, before, after }: { label: string; before: unkn
     added: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200',
   };
   const marker = { same: ' ', blank: ' ', removed: '−', added: '+' };
+  // One row per line pair, so a long line wraps in place (never cut where the
+  // values differ) and the two sides stay aligned beside it.
+  const cell = (line: (typeof left)[number] | (typeof right)[number]) => (
+    <td className={`whitespace-pre-wrap px-2 align-top [overflow-wrap:anywhere] ${cls[line.kind]}`}>
+      <span aria-hidden className="mr-2 select-none opacity-60">
+        {marker[line.kind]}
+      </span>
+      {line.text || ' '}
+    </td>
+  );
   return (
     <section>
       <h3 className="mb-1 text-sm font-semibold">
         {label} <span className="font-normal text-zinc-500 dark:text-zinc-400">{same ? '· identical' : '· differ'}</span>
       </h3>
-      <div className="grid grid-cols-2 gap-2">
-        {[left, right].map((column, side) => (
-          <pre
-            key={side}
-            tabIndex={0}
-            className="overflow-auto rounded-md border border-zinc-200 bg-white py-1 font-mono text-xs dark:border-zinc-800 dark:bg-zinc-950"
-          >
-            {column.length === 0 ? <span className="px-2 text-zinc-400">—</span> : null}
-            {column.map((line, i) => (
-              <span key={i} className={`block px-2 ${cls[line.kind]}`}>
-                <span aria-hidden className="mr-2 select-none opacity-60">
-                  {marker[line.kind]}
-                </span>
-                {line.text || ' '}
-              </span>
+      <div className="rounded-md border border-zinc-200 bg-white py-1 dark:border-zinc-800 dark:bg-zinc-950">
+        <table className="w-full table-fixed border-separate border-spacing-x-1 font-mono text-xs" data-json-diff>
+          <thead className="sr-only">
+            <tr>
+              <th scope="col">Before</th>
+              <th scope="col">After</th>
+            </tr>
+          </thead>
+          <tbody>
+            {left.length === 0 ? (
+              <tr>
+                <td className="px-2 text-zinc-400">—</td>
+                <td className="px-2 text-zinc-400">—</td>
+              </tr>
+            ) : null}
+            {left.map((line, i) => (
+              <tr key={i}>
+                {cell(line)}
+                {cell(right[i])}
+              </tr>
             ))}
-          </pre>
-        ))}
+          </tbody>
+        </table>
       </div>
     </section>
   );

@@ -11,6 +11,7 @@ import { RetryStepButton } from '../runs/retry-step-dialog';
 import { StatusBadge } from '../ui/status-badge';
 import { AttemptHistory } from './attempt-history';
 import { FlakyMark } from './flaky-mark';
+import { StepDurations } from './step-durations';
 
 /** A step's page: its attempts newest first, following the run live. */
 export function StepPageView({ initial, params }: { initial: ViewData<'step'>; params: StepViewParams }) {
@@ -51,6 +52,7 @@ export function StepPageView({ initial, params }: { initial: ViewData<'step'>; p
           </div>
         </div>
 
+        <StepDurations stepKey={item.key} durations={view.durations} />
         <AttemptHistory runId={run.id} item={item} attempts={attempts} now={now} />
       </div>
     </MayProvider>

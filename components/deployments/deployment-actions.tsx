@@ -112,7 +112,8 @@ export function DeploymentActions({ deploymentId, status, live }: { deploymentId
         title={plan ? `${LABEL[action]} ${plan.environment.name}` : LABEL[action]}
         reason={reason}
         onReason={setReason}
-        reasonPlaceholder={needsReason ? 'Required: why roll back?' : 'e.g. registry was down'}
+        reasonPlaceholder={needsReason ? 'Why roll back?' : 'e.g. registry was down'}
+        reasonRequired={needsReason}
         refusal={refusal}
         confirmLabel={pending ? 'Working…' : plan ? `${LABEL[action]} → v${plan.next_version}` : LABEL[action]}
         confirmDisabled={pending || !plan?.allowed || (needsReason && !reason.trim())}

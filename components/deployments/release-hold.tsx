@@ -42,7 +42,8 @@ export function ReleaseHoldButton({ environmentId, environment }: { environmentI
         title={`Release the hold on ${environment}`}
         reason={reason}
         onReason={setReason}
-        reasonPlaceholder="Required: why may deploys resume?"
+        reasonPlaceholder="Why may deploys resume?"
+        reasonRequired
         refusal={refusal}
         confirmLabel={pending ? 'Releasing…' : 'Release hold'}
         confirmDisabled={pending || !reason.trim()}

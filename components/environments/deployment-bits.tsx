@@ -44,7 +44,7 @@ const v = (l: NonNullable<Linked>) => (l.version === null ? 'an earlier deployme
 
 /** "retry of v7", "redeploy of v9", "rollback from v12 to v9", each a link to that deployment. */
 export function DeploymentLinks({ retryOf, redeployOf, rollbackFrom, rollbackTo }: { retryOf: Linked; redeployOf: Linked; rollbackFrom: Linked; rollbackTo: Linked }) {
-  const chip = 'inline-flex items-center gap-1 rounded-md bg-zinc-100 px-1.5 py-0.5 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-200';
+  const chip = 'inline-flex items-center gap-1 whitespace-nowrap rounded-md bg-zinc-100 px-1.5 py-0.5 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-200';
   return (
     <>
       {retryOf ? (

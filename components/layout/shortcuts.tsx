@@ -11,6 +11,8 @@ export const SHORTCUTS: [string, string][] = [
   ['j / k', 'Next / previous failed step'],
   ['h', 'Open the attempt history of the selected (or first failed) step'],
   ['g then p', 'Go to the pipelines'],
+  ['g then r', 'Go to all runs'],
+  ['/', 'Find a run by number, id or commit'],
   ['?', 'Show this help'],
 ];
 
@@ -36,6 +38,15 @@ export function Shortcuts() {
         return;
       }
       if (previous === 'g' && e.key === 'p') return router.push('/pipelines');
+      if (previous === 'g' && e.key === 'r') return router.push('/runs');
+      if (e.key === '/') {
+        const search = document.getElementById('run-search');
+        if (search) {
+          e.preventDefault();
+          search.focus();
+        }
+        return;
+      }
       const failed = [...document.querySelectorAll<HTMLAnchorElement>('a[data-failed-step]')];
       if (e.key === 'r') {
         const retry = document.querySelector<HTMLButtonElement>('button[aria-keyshortcuts="r"]:not([disabled])');

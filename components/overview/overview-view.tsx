@@ -17,12 +17,17 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
     <div className="space-y-8">
       <section>
         <h1 className="text-2xl font-semibold">Failing now</h1>
-        <p className="text-sm text-zinc-500 dark:text-zinc-400">Failed runs of the last 24 hours, newest first.</p>
+        <p className="text-sm text-zinc-500 dark:text-zinc-400">
+          Runs of the last 24 hours that failed or were cancelled, newest first: each can be retried.
+        </p>
         <div className="mt-3 space-y-3">
           {view.failing.length === 0 ? (
             <EmptyState title="Nothing is failing">
               <span className="inline-flex items-center gap-1">
-                <CheckCircle2 aria-hidden className="size-4 text-emerald-600" /> No run failed in the last 24 hours.
+                <CheckCircle2 aria-hidden className="size-4 text-emerald-600" />
+                {view.retried.length === 0
+                  ? 'No run failed in the last 24 hours.'
+                  : `Nothing is failing now; ${view.retried.length} ${view.retried.length === 1 ? 'run' : 'runs'} failed in the last 24 hours, then retried (below).`}
               </span>
             </EmptyState>
           ) : (
@@ -30,7 +35,7 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
               <Card key={group.pipelineId} className="p-0">
                 <h2 className="border-b border-zinc-200 px-4 py-2 font-semibold dark:border-zinc-800">
                   {group.title}{' '}
-                  <span className="text-sm font-normal text-zinc-500 dark:text-zinc-400">· {group.runs.length} failed</span>
+                  <span className="text-sm font-normal text-zinc-500 dark:text-zinc-400">· {countsOf(group.runs)}</span>
                 </h2>
                 <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
                   {group.runs.map((run) => (
@@ -56,6 +61,30 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
             ))
           )}
         </div>
+        {view.retried.length ? (
+          <div className="mt-4">
+            <h2 className="text-sm font-semibold">Failed, then retried</h2>
+            <p className="text-sm text-zinc-500 dark:text-zinc-400">
+              Runs of the last 24 hours in which a step failed, retried since (by hand or automatically).
+            </p>
+            <Card className="mt-2 p-0">
+              <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
+                {view.retried.map((run) => (
+                  <li key={run.id} className="flex flex-wrap items-center gap-x-4 gap-y-1 px-4 py-2 text-sm">
+                    <StatusBadge status={run.status} />
+                    <Link href={paths.run(run.id)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
+                      {run.pipelineTitle} #{run.number}
+                    </Link>
+                    <span className="text-zinc-500 dark:text-zinc-400">
+                      failed, then retried{run.attempt > 1 ? ` · attempt ${run.attempt}` : ''} · {run.trigger} by{' '}
+                      {run.actorName ?? '—'} · <RelativeTime date={run.createdAt} now={now} />
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            </Card>
+          </div>
+        ) : null}
       </section>
       <section>
         <h2 className="text-lg font-semibold">Running</h2>
@@ -78,8 +107,8 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
                       {run.pipelineTitle} #{run.number}
                     </Link>
                     <span className="text-zinc-500 dark:text-zinc-400">
-                      {run.trigger} by {run.actorName ?? '—'} · running for{' '}
-                      {formatDuration(run.startedAt ?? run.createdAt, null, now)}
+                      {run.trigger} by {run.actorName ?? '—'} ·{' '}
+                      {run.runningSince ? `running for ${formatDuration(run.runningSince, null, now)}` : 'waiting to start'}
                     </span>
                   </li>
                 ))}
@@ -165,4 +194,10 @@ export function OverviewPageView({ initial }: { initial: OverviewView }) {
       </section>
     </div>
   );
+}
+
+function countsOf(runs: OverviewView['failing'][number]['runs']) {
+  const failed = runs.filter((r) => r.status === 'failed').length;
+  const cancelled = runs.length - failed;
+  return [failed ? `${failed} failed` : '', cancelled ? `${cancelled} cancelled` : ''].filter(Boolean).join(' · ');
 }

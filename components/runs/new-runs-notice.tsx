@@ -6,13 +6,14 @@ import { useLiveEvents } from '../live/live-events';
 
 /**
  * New runs arriving live are announced ("3 new runs") instead of pushing the
- * rows the operator is reading; a click shows them.
+ * rows the operator is reading; a click shows them. A null pipeline counts
+ * the runs of every pipeline (the all-runs page).
  */
-export function NewRunsNotice({ pipelineId, firstPageUrl }: { pipelineId: string; firstPageUrl: string }) {
+export function NewRunsNotice({ pipelineId, firstPageUrl }: { pipelineId: string | null; firstPageUrl: string }) {
   const router = useRouter();
   const [count, setCount] = useState(0);
   useLiveEvents((event) => {
-    if (event.type === 'run.created' && event.data.pipeline_id === pipelineId) setCount((n) => n + 1);
+    if (event.type === 'run.created' && (pipelineId === null || event.data.pipeline_id === pipelineId)) setCount((n) => n + 1);
   });
   if (count === 0) return null;
   return (

@@ -10,8 +10,8 @@ import type { PipelineRunsParams, RunFilterSearch } from '@/lib/views/pipeline-r
 import { useNow, useView } from '../live/use-view';
 import { EmptyState } from '../ui/card';
 import { NewRunsNotice } from './new-runs-notice';
-import { TriggerRunButton } from './run-actions';
-import { RunsTable } from './runs-table';
+import { PipelineHeader } from '../pipelines/pipeline-header';
+import { RunsPager, RunsTable } from './runs-table';
 
 const select = 'rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900';
 
@@ -23,10 +23,13 @@ export function PipelineRunsPageView({
   initial,
   params,
   search,
+  chart,
 }: {
   initial: ViewData<'pipeline-runs'>;
   params: PipelineRunsParams;
   search: RunFilterSearch & { cursor?: string };
+  /** The duration chart, between the header and the filters. */
+  chart?: React.ReactNode;
 }) {
   const view = useView('pipeline-runs', params, initial);
   const now = useNow(
@@ -44,21 +47,8 @@ export function PipelineRunsPageView({
   return (
     <MayProvider may={view.may}>
       <div className="space-y-5">
-        <div className="flex items-start justify-between gap-4">
-          <div>
-            <p className="text-sm text-zinc-500 dark:text-zinc-400">
-              <Link href={paths.pipelines()} className="hover:underline">
-                Pipelines
-              </Link>{' '}
-              / {pipeline.project}
-            </p>
-            <h1 className="text-2xl font-semibold">{pipeline.title}</h1>
-            <p className="text-sm text-zinc-500 dark:text-zinc-400">
-              {pipeline.sourceFile} · version <span className="font-mono">{pipeline.versionHash?.slice(0, 8)}</span>
-            </p>
-          </div>
-          <TriggerRunButton pipelineId={pipeline.id} />
-        </div>
+        <PipelineHeader pipeline={pipeline} version={view.version} tab="runs" />
+        {chart}
 
         <form
           className="flex flex-wrap items-end gap-3 text-sm"
@@ -131,27 +121,13 @@ export function PipelineRunsPageView({
         <RunsTable
           empty={
             <EmptyState title={view.filtered ? 'No runs match these filters' : 'No runs yet'}>
-              {view.filtered ? 'Clear a filter to see more.' : 'Click “Run pipeline” to start the first one.'}
+              {view.filtered ? 'Clear a filter to see more.' : 'Click “Run pipeline…” to start the first one.'}
             </EmptyState>
           }
           rows={view.runs}
           now={now}
         />
-        <div className="flex gap-4 text-sm">
-          {search.cursor ? (
-            <Link href={query({ until: view.until })} className="text-sky-700 hover:underline dark:text-sky-400">
-              ← Newest runs
-            </Link>
-          ) : null}
-          {view.nextCursor ? (
-            <Link
-              href={query({ cursor: view.nextCursor, until: view.until })}
-              className="text-sky-700 hover:underline dark:text-sky-400"
-            >
-              Older runs →
-            </Link>
-          ) : null}
-        </div>
+        <RunsPager paged={!!search.cursor} nextCursor={view.nextCursor} until={view.until} href={query} />
       </div>
     </MayProvider>
   );

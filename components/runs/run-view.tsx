@@ -4,7 +4,7 @@ import type { ViewData } from '@/lib/views/registry';
 import { MayProvider } from '../access/may';
 import Link from 'next/link';
 import { Suspense } from 'react';
-import { AlertTriangle, GitBranch, GitCommit } from 'lucide-react';
+import { AlertTriangle, GitBranch, GitCommit, History } from 'lucide-react';
 import { AttemptHistory } from '@/components/attempts/attempt-history';
 import { FlakyMark } from '@/components/attempts/flaky-mark';
 import { useNow, useView } from '@/components/live/use-view';
@@ -18,8 +18,10 @@ import type { RunViewParams } from '@/lib/views/run';
 import { ReplayLink } from './replay-link';
 import { RunActions } from './run-actions';
 import { ApproveDeployButton } from '../deployments/approve-deploy';
+import { StepDeployment } from '../deployments/step-deployment';
 import { RetryStepButton } from './retry-step-dialog';
 import { RunGraph } from './run-graph';
+import { RunTimeline } from './run-timeline';
 
 /**
  * The run page: header, graph ("Attempt k of N"), steps, and the open step's
@@ -36,7 +38,7 @@ export function RunPageView({
   openRetry: boolean;
 }) {
   const view = useView('run', params, initial);
-  const { run, pipeline, panel, shownAttempt } = view;
+  const { run, pipeline, panel, shownAttempt, shown } = view;
   const now = useNow(view.now, !run.finished);
   const earlier = `${paths.run(run.id)}?attempt=${shownAttempt - 1}`;
   const later =
@@ -53,10 +55,10 @@ export function RunPageView({
               </Link>
             </p>
             <h1 className="flex items-center gap-3 text-2xl font-semibold">
-              Run #{run.number} <StatusBadge status={run.status} />
+              Run #{run.number} <StatusBadge status={shown.status} />
             </h1>
             <p className="mt-1 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-zinc-500 dark:text-zinc-400">
-              <span>Attempt {run.attempt}</span>
+              <span>{run.attempt > 1 ? `Attempt ${shown.attempt} of ${run.attempt}` : 'Attempt 1'}</span>
               <span>
                 {run.trigger} by {run.triggeredByName ?? 'unknown'}
               </span>
@@ -78,24 +80,48 @@ export function RunPageView({
               <span>
                 created <RelativeTime date={run.createdAt} now={now} />
               </span>
-              <span>duration {formatDuration(run.startedAt, run.finishedAt, now)}</span>
+              <span title="This attempt's own time, from its first step start to its last step end; time in steps adds up the steps (parallel ones each count).">
+                {shown.startedAt
+                  ? `took ${formatDuration(shown.startedAt, shown.finishedAt, now)} · ${formatDuration(new Date(0), new Date(shown.stepsMs))} in steps`
+                  : 'not started'}
+              </span>
             </p>
             {run.gitMessage ? <p className="mt-1 text-sm">{run.gitMessage}</p> : null}
+            {Object.keys(run.params).length ? (
+              <dl aria-label="Parameters" className="mt-1 flex flex-wrap gap-x-3 gap-y-1 text-sm">
+                {Object.entries(run.params).map(([name, value]) => (
+                  <div key={name} className="flex gap-1">
+                    <dt className="text-zinc-500 dark:text-zinc-400">{name}</dt>
+                    <dd className="font-mono text-xs leading-5">{JSON.stringify(value)}</dd>
+                  </div>
+                ))}
+              </dl>
+            ) : null}
           </div>
           <RunActions plan={view.plan} openRetry={openRetry} />
         </div>
+
+        {!shown.current ? (
+          <p className="flex items-center gap-2 rounded-md border border-sky-300 bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:border-sky-800 dark:bg-sky-950 dark:text-sky-200">
+            <History aria-hidden className="size-4 shrink-0" />
+            You are looking at attempt {shown.attempt} of {run.attempt} as it ended.
+            <Link href={paths.run(run.id)} className="font-medium underline">
+              See the latest attempt
+            </Link>
+          </p>
+        ) : null}
 
         {view.definitionChanged ? (
           <p className="flex items-center gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
             <AlertTriangle aria-hidden className="size-4 shrink-0" />
             The pipeline definition changed since this run:{' '}
             <span className="font-mono">{view.definitionChanged.from.slice(0, 8)}</span> →{' '}
-            <span className="font-mono">{view.definitionChanged.to.slice(0, 8)}</span>. Retry and replay use the run’s own
-            version.
+            <span className="font-mono">{view.definitionChanged.to.slice(0, 8)}</span>. Replay uses the run’s own version;
+            Retry offers the latest when the steps and their needs are the same.
           </p>
         ) : null}
 
-        <div className={panel ? 'grid grid-cols-[minmax(0,1fr)_26rem] gap-4' : ''}>
+        <div className={panel ? 'grid grid-cols-[minmax(0,1fr)_22rem] gap-4 xl:grid-cols-[minmax(0,1fr)_26rem]' : ''}>
           <div className="min-w-0 space-y-6">
             <section aria-label="Graph" className="space-y-2">
               <div className="flex items-center gap-3 text-sm">
@@ -120,6 +146,11 @@ export function RunPageView({
               <Suspense>
                 <RunGraph runId={run.id} nodes={view.nodes} layout={view.layout} selected={panel?.item.key} now={now} />
               </Suspense>
+            </section>
+
+            <section aria-label="Timeline" className="space-y-2">
+              <h2 className="text-sm font-semibold">Timeline · attempt {shownAttempt}</h2>
+              <RunTimeline runId={run.id} rows={view.timeline} shownAttempt={shownAttempt} now={now} />
             </section>
 
             <Suspense>
@@ -157,6 +188,7 @@ export function RunPageView({
                         {step.waiting ? (
                           <p className="mt-1 text-sm text-amber-800 dark:text-amber-300">Waiting: {step.waiting}.</p>
                         ) : null}
+                        {step.deployment ? <StepDeployment deployment={step.deployment} /> : null}
                         {step.latest?.error && step.status === 'failed' ? (
                           <pre className="mt-1 whitespace-pre-wrap rounded bg-red-50 px-2 py-1 font-mono text-xs text-red-900 dark:bg-red-950/60 dark:text-red-200">
                             {step.latest.error}
@@ -166,7 +198,7 @@ export function RunPageView({
                       <div className="ml-auto flex shrink-0 items-center gap-3">
                         {step.waiting ? <ApproveDeployButton runId={run.id} itemId={step.id} title={step.title} /> : null}
                         {step.retry ? <RetryStepButton plan={step.retry} /> : null}
-                        {run.finished && step.latest ? <ReplayLink runId={run.id} stepKey={step.key} /> : null}
+                        {run.finished && shown.current && step.latest ? <ReplayLink runId={run.id} stepKey={step.key} /> : null}
                       </div>
                     </li>
                   ))}

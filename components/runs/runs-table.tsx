@@ -2,10 +2,9 @@
 
 import { useMay } from '../access/may';
 import Link from 'next/link';
-import { useState, useTransition } from 'react';
-import { RotateCcw } from 'lucide-react';
+import { useState } from 'react';
 import { toast } from 'sonner';
-import { bulkRetryAction } from '@/app/actions/runs';
+import type { bulkRetryAction } from '@/app/actions/runs';
 import { paths } from '@/lib/paths';
 import { queryKeys } from '@/lib/query-keys';
 import { useRefreshViews } from '../live/use-view';
@@ -13,17 +12,19 @@ import { RETRYABLE_RUN } from '@/lib/runs/state';
 import type { PipelineRunsView } from '@/lib/views/pipeline-runs';
 type BulkRetryAnswer = Extract<Awaited<ReturnType<typeof bulkRetryAction>>, { ok: true }>['data'];
 import { Button } from '../ui/button';
+import { BulkRetryButton } from './bulk-retry-dialog';
 import { StatusBadge } from '../ui/status-badge';
 import { absolute, formatDuration, relative } from '../ui/time';
 
-type RunRow = PipelineRunsView['runs'][number];
+/** A run of the list; the all-runs page names each one's pipeline. */
+type RunRow = PipelineRunsView['runs'][number] & { pipelineId?: string; pipelineTitle?: string };
 
-/** The runs of a pipeline; failed ones can be selected and retried together. */
+/** A list of runs; failed ones can be selected and retried together, after seeing each one's plan. */
 export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; empty: React.ReactNode }) {
   const refresh = useRefreshViews();
+  const showPipeline = rows.some((r) => r.pipelineTitle !== undefined);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<BulkRetryAnswer['results'] | null>(null);
-  const [pending, startTransition] = useTransition();
   const may = useMay();
   // Only readers who may retry are offered the selection.
   const selectable = may.operate ? rows.filter((r) => RETRYABLE_RUN.includes(r.status)) : [];
@@ -36,20 +37,13 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
     });
   const numberOf = (id: string) => rows.find((r) => r.id === id)?.number;
 
-  const retrySelected = () =>
-    startTransition(async () => {
-      const result = await bulkRetryAction({ run_ids: [...selected] });
-      if (!result.ok) {
-        toast.error(result.error.message);
-        return;
-      }
-      const answers = result.data.results;
-      setResults(answers);
-      setSelected(new Set());
-      const ok = answers.filter((r) => r.ok).length;
-      toast[ok === answers.length ? 'success' : 'warning'](`Retried ${ok} of ${answers.length} runs`);
-      refresh(queryKeys.all('pipeline-runs'), queryKeys.all('overview'));
-    });
+  const retried = (answers: BulkRetryAnswer['results']) => {
+    setResults(answers);
+    setSelected(new Set());
+    const ok = answers.filter((r) => r.ok).length;
+    toast[ok === answers.length ? 'success' : 'warning'](`Retried ${ok} of ${answers.length} runs`);
+    refresh(queryKeys.all('pipeline-runs'), queryKeys.all('runs'), queryKeys.all('overview'));
+  };
 
   return (
     <div className="space-y-3">
@@ -57,9 +51,7 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
         {selected.size > 0 ? (
           <>
             <span>{selected.size} selected</span>
-            <Button variant="primary" onClick={retrySelected} disabled={pending}>
-              <RotateCcw aria-hidden className="size-4" /> Retry selected
-            </Button>
+            <BulkRetryButton runIds={[...selected]} numberOf={numberOf} onDone={retried} />
             <Button onClick={() => setSelected(new Set())}>Clear</Button>
           </>
         ) : (
@@ -99,6 +91,7 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
                   onChange={(e) => setSelected(e.target.checked ? new Set(selectable.map((r) => r.id)) : new Set())}
                 />
               </th>
+              {showPipeline ? <th className="px-4 py-2">Pipeline</th> : null}
               <th className="px-4 py-2">Run</th>
               <th className="px-4 py-2">Status</th>
               <th className="px-4 py-2">Trigger</th>
@@ -121,6 +114,15 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
                     />
                   ) : null}
                 </td>
+                {showPipeline ? (
+                  <td className="px-4 py-2">
+                    {run.pipelineId ? (
+                      <Link href={paths.pipeline(run.pipelineId)} className="hover:underline">
+                        {run.pipelineTitle}
+                      </Link>
+                    ) : null}
+                  </td>
+                ) : null}
                 <td className="px-4 py-2 font-medium">
                   <Link href={paths.run(run.id)} className="text-sky-700 hover:underline dark:text-sky-400">
                     #{run.number}
@@ -138,12 +140,45 @@ export function RunsTable({ rows, now, empty }: { rows: RunRow[]; now: Date; emp
                 <td className="px-4 py-2" title={absolute(run.startedAt ?? run.createdAt)}>
                   {relative(run.startedAt ?? run.createdAt, now)}
                 </td>
-                <td className="px-4 py-2">{formatDuration(run.startedAt, run.finishedAt, now)}</td>
+                <td className="px-4 py-2" title="The latest attempt's own time: first step start to last step end">
+                  {formatDuration(run.took.startedAt, run.took.finishedAt, now)}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
+    </div>
+  );
+}
+
+/**
+ * The keyset pager under a runs table: back to the newest runs once paged,
+ * on to older ones while there are more, the list pinned by `until`.
+ */
+export function RunsPager({
+  paged,
+  nextCursor,
+  until,
+  href,
+}: {
+  paged: boolean;
+  nextCursor: string | null;
+  until: string;
+  href: (extra: Record<string, string | undefined>) => string;
+}) {
+  return (
+    <div className="flex gap-4 text-sm">
+      {paged ? (
+        <Link href={href({ until })} className="text-sky-700 hover:underline dark:text-sky-400">
+          ← Newest runs
+        </Link>
+      ) : null}
+      {nextCursor ? (
+        <Link href={href({ cursor: nextCursor, until })} className="text-sky-700 hover:underline dark:text-sky-400">
+          Older runs →
+        </Link>
+      ) : null}
     </div>
   );
 }

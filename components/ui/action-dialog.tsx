@@ -14,6 +14,7 @@ export function ActionDialog({
   reason,
   onReason,
   reasonPlaceholder,
+  reasonRequired = false,
   refusal,
   confirmLabel,
   confirmDisabled,
@@ -27,6 +28,8 @@ export function ActionDialog({
   reason: string;
   onReason: (reason: string) => void;
   reasonPlaceholder: string;
+  /** The action refuses an empty reason (a rollback, releasing a hold): the label says so. */
+  reasonRequired?: boolean;
   refusal: string | null;
   confirmLabel: string;
   confirmDisabled: boolean;
@@ -53,11 +56,12 @@ export function ActionDialog({
         {children}
         <div>
           <label htmlFor={`${id}-reason`} className="block text-sm font-medium">
-            Reason (optional)
+            Reason {reasonRequired ? '(required)' : '(optional)'}
           </label>
           <textarea
             id={`${id}-reason`}
             value={reason}
+            required={reasonRequired}
             onChange={(e) => onReason(e.target.value)}
             rows={2}
             className="mt-1 w-full rounded-md border border-zinc-300 bg-white p-2 text-sm dark:border-zinc-700 dark:bg-zinc-950"

@@ -1,6 +1,6 @@
 import type { LoadErrorRow } from './types';
-import type { AttemptView, PipelineSummary, RunDetail } from '../runs/queries';
-import type { AttemptRow, RunRow } from '../runs/load';
+import type { AttemptView, AttemptWithVersion, PipelineSummary, RunDetail } from '../runs/queries';
+import type { RunRow } from '../runs/load';
 import { paths } from '../paths';
 
 /** The JSON shapes of DESIGN §6: snake_case, with html_url on runs and attempts. */
@@ -16,6 +16,7 @@ export function pipelineJson(p: PipelineSummary, origin: string) {
     version_hash: p.versionHash,
     structure_hash: p.structureHash,
     source_file: p.sourceFile,
+    params_schema: p.paramsSchema ?? null,
     last_run: p.lastRun ? runSummaryJson(p.lastRun, origin) : null,
     html_url: origin + paths.pipeline(p.id),
   };
@@ -51,6 +52,8 @@ export function runJson(detail: RunDetail, origin: string) {
   return {
     ...runSummaryJson(detail.run, origin),
     pipeline_version_hash: detail.version.contentHash,
+    // The version the run is pinned to: the one it started with, or the latest a retry moved it to.
+    pipeline_version: { id: detail.version.id, number: detail.version.number, hash: detail.version.contentHash },
     items: detail.items.map((item) => ({
       id: item.id,
       key: item.key,
@@ -62,7 +65,7 @@ export function runJson(detail: RunDetail, origin: string) {
   };
 }
 
-export function attemptJson(a: AttemptRow | AttemptView, stepKey: string, origin: string) {
+export function attemptJson(a: AttemptWithVersion | AttemptView, stepKey: string, origin: string) {
   return {
     id: a.id,
     item_id: a.workItemId,
@@ -81,6 +84,8 @@ export function attemptJson(a: AttemptRow | AttemptView, stepKey: string, origin
     retry_of: a.retryOf,
     superseded_by: 'supersededBy' in a ? a.supersededBy : undefined,
     run_attempt: a.runAttempt,
+    // The pipeline version whose step definition it ran; null for attempts from before that was recorded.
+    pipeline_version: a.pipelineVersion,
     triggered_by: a.triggeredBy,
     worker_id: a.workerId,
     waiting_for: 'waitingFor' in a ? a.waitingFor : null,

@@ -4,6 +4,7 @@ import type { Actor } from '../actor';
 import { paths } from '../paths';
 import { clientAddress } from '../server/client-address';
 import { getDb } from '../server/runtime';
+import { REQUEST_PATH_HEADER, safeCallbackPath } from './callback-path';
 import { auth } from './next-auth';
 import { actorForToken } from './tokens';
 import { findActor } from './users';
@@ -16,10 +17,10 @@ export async function sessionActor(): Promise<Actor | null> {
   return findActor(await getDb(), userId, clientAddress(await headers()));
 }
 
-/** For pages: the signed-in user, or a redirect to sign-in. */
+/** For pages: the signed-in user, or a redirect to sign-in that leads back to the page asked for. */
 export async function requirePageActor(next?: string): Promise<Actor> {
   const actor = await sessionActor();
-  if (!actor) redirect(paths.signIn(next));
+  if (!actor) redirect(paths.signIn(safeCallbackPath(next ?? (await headers()).get(REQUEST_PATH_HEADER)) ?? undefined));
   return actor;
 }
 

@@ -7,6 +7,7 @@ import type { Actor } from '../actor';
 import type { RunningWorker } from '../engine/worker';
 import { DomainError } from '../errors';
 import { listAttempts } from '../runs/queries';
+import { loadRunView } from '../views/run';
 import { retryRun } from '../runs/retry-run';
 import { triggerRun } from '../runs/trigger-run';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
@@ -203,6 +204,10 @@ describe('deployment actions', () => {
     expect(busy.code).toBe('conflict');
     expect(busy.message).toContain(`v${redeploy.version}`);
     expect(await refusal(rollbackDeployment(f.db, f.actor, staging.id, { reason: 'x' }))).toMatchObject({ code: 'conflict' });
+    // The run page shows the deployment written ahead beside its deploy step, before the step has an attempt.
+    const ahead = await loadRunView(f.db, { runId: redeploy.runId! });
+    expect(ahead.steps.find((s) => s.key === 'deploy-staging')!.deployment).toMatchObject({ id: redeploy.id, version: redeploy.version, status: 'pending', live: false });
+    expect(ahead.steps.find((s) => s.key === 'build')!.deployment).toBeNull();
 
     worker = await f.startWorker();
     const run = await f.waitForRun(redeploy.runId!);
@@ -212,6 +217,8 @@ describe('deployment actions', () => {
     const mine = (await deploymentsOf('staging')).filter((d) => d.runId === run.id);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ id: redeploy.id, status: 'succeeded' });
+    const after = await loadRunView(f.db, { runId: run.id });
+    expect(after.steps.find((s) => s.key === 'deploy-staging')!.deployment).toMatchObject({ id: redeploy.id, status: 'succeeded', live: true });
   });
 
   it('writes deployment.created and deployment.status_changed events', async () => {

@@ -176,6 +176,20 @@ describe('deployment API', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('extra_data links a deployment to the ones it retried, redeployed or rolled back from and to', async () => {
+    const { body } = await get('/api/v1/projects/shop/deployments?environment=staging', { project: 'shop' }, 'listDeploymentsOp');
+    const [v3, v2, v1] = body.items.map((d) => d.id as string);
+    const one = async (id: string) => (await get(`/api/v1/deployments/${id}`, { deployment_id: id }, 'getDeploymentOp')).body;
+    await database.db.update(deployments).set({ trigger: 'rollback', rollbackFrom: v2, rollbackTo: v1 }).where(eq(deployments.id, v3));
+    expect(await one(v3)).toMatchObject({ trigger: 'rollback', extra_data: { rollback_from: v2, rollback_to: v1 } });
+    await database.db.update(deployments).set({ trigger: 'retry', rollbackFrom: null, rollbackTo: null, retryOf: v1 }).where(eq(deployments.id, v3));
+    expect((await one(v3)).extra_data).toEqual({ retry_of: v1 });
+    await database.db.update(deployments).set({ trigger: 'redeploy', retryOf: null, redeployOf: v2 }).where(eq(deployments.id, v3));
+    expect((await one(v3)).extra_data).toEqual({ redeploy_of: v2 });
+    await database.db.update(deployments).set({ trigger: 'manual', redeployOf: null }).where(eq(deployments.id, v3));
+    expect((await one(v3)).extra_data).toEqual({});
+  });
+
   it("lists the project's environments with their live and active deployments", async () => {
     const { status, body } = await get('/api/v1/projects/shop/environments', { project: 'shop' }, 'listEnvironmentsOp');
     expect(status).toBe(200);

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Conn } from '@/db/client';
 import { attempts, deployments, environments, workItems } from '@/db/schema';
 import { notFound } from '../errors';
@@ -73,6 +73,37 @@ export async function environmentDeployments(conn: Conn, environmentIds: string[
     if (activeIds.has(view.id)) state.active = view;
   }
   return states;
+}
+
+/**
+ * What a run's deploy steps have deployed, as the run page shows beside each
+ * step: the deployment of each step's latest attempt, and one a redeploy wrote
+ * ahead of its attempt (attempt null). Read through deployments_attempt_idx and
+ * deployments_undeployed_idx; `live` marks each environment's live deployment.
+ */
+export async function stepDeployments(conn: Conn, runId: string, latestAttemptIds: string[]) {
+  const rows = await conn
+    .select({ deployment: deployments, environment: environments.name })
+    .from(deployments)
+    .innerJoin(environments, eq(environments.id, deployments.environmentId))
+    .where(
+      or(
+        latestAttemptIds.length ? inArray(deployments.attemptId, latestAttemptIds) : undefined,
+        and(eq(deployments.runId, runId), isNull(deployments.attemptId)),
+      ),
+    );
+  const live = await liveDeploymentIds(
+    conn,
+    rows.map((r) => r.deployment.environmentId),
+  );
+  return rows.map((r) => ({
+    id: r.deployment.id,
+    attemptId: r.deployment.attemptId,
+    environment: r.environment,
+    version: r.deployment.version,
+    status: r.deployment.status as DeploymentStatus,
+    live: live.has(r.deployment.id),
+  }));
 }
 
 export interface DeploymentFilter {

@@ -25,19 +25,34 @@ export function invalidationsFor(event: LiveEvent): Invalidation[] | 'all' {
     case 'log.appended':
       return [];
     case 'pipeline.loaded':
-      return [queryKeys.all('pipelines'), queryKeys.all('pipeline-runs')];
+      return [
+        queryKeys.all('pipelines'),
+        queryKeys.all('pipeline-runs'),
+        queryKeys.all('pipeline-definition'),
+        queryKeys.all('runs'),
+        queryKeys.all('new-run'),
+      ];
     case 'run.created':
       // Run histories are pinned: they announce new runs rather than refetch.
       return [queryKeys.all('overview'), queryKeys.all('pipelines')];
     case 'run.status_changed':
     case 'run.cancel_requested':
-      return [...ofRun, queryKeys.all('overview'), queryKeys.all('pipelines'), queryKeys.all('pipeline-runs')];
+    case 'run.retried':
+      return [
+        ...ofRun,
+        queryKeys.all('overview'),
+        queryKeys.all('pipelines'),
+        queryKeys.all('pipeline-runs'),
+        queryKeys.all('pipeline-durations'),
+        queryKeys.all('runs'),
+      ];
     case 'deployment.created':
     case 'deployment.status_changed':
       // A new live version changes the compare page's default too.
       return [...ofRun, ...ofEnvironment, queryKeys.all('environment-compare')];
     case 'environment.changed':
-      return ofEnvironment;
+      // The new-run form says which environments are held.
+      return [...ofEnvironment, queryKeys.all('new-run')];
     case 'item.status_changed':
       return ofRun;
     case 'attempt.created':

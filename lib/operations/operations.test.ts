@@ -199,11 +199,15 @@ steps:
   };
   const QUERIES: Record<string, string> = {
     'views.pipeline_runs': 'pipelineId={pipeline_id}',
+    'views.pipeline_definition': 'pipelineId={pipeline_id}&from=1&to=1',
+    'views.pipeline_durations': 'pipelineId={pipeline_id}',
     'views.run': 'runId={run_id}',
     'views.step': 'runId={run_id}&key=build',
     'views.environment': 'environmentId={environment_id}',
     'views.environment_compare': 'environmentId={environment_id}',
     'views.deployment': 'deploymentId={deployment_id}',
+    'views.new_run': 'pipelineId={pipeline_id}',
+    'views.run_search': 'q=%231',
   };
 
   async function call(op: AnyOperation, token: string | null, overrides: Record<string, string> = {}) {

@@ -6,12 +6,13 @@ import { BULK_LIMIT, retryRuns } from '../runs/bulk-retry';
 import { cancelRun } from '../runs/cancel-run';
 import { replayItem, retryItem } from '../runs/item-operations';
 import { getLogs, getRunDetail, listAttempts, listLoadErrors, listPipelines, listRuns } from '../runs/queries';
+import { DEFINITION_CHOICES, type LatestDefinitionPlan } from '../runs/latest-definition';
 import { planRetry, type RetryPlan } from '../runs/retry-plan';
 import { retryRun } from '../runs/retry-run';
-import { RUN_STATUSES } from '../runs/state';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../runs/state';
 import { triggerRun } from '../runs/trigger-run';
 import { defineOperation } from './define';
-import { cursor, id, limit, reason, text } from './fields';
+import { cursor, id, limit, reason, text, timestamp } from './fields';
 import { projectOfAttempt, projectOfPipeline, projectOfRun } from './resources';
 
 const runPath = z.strictObject({ run_id: id });
@@ -72,13 +73,19 @@ export const listRunsOp = defineOperation({
   id: 'runs.list',
   tag: 'runs',
   summary: 'List runs',
-  description: 'Newest first, keyset-paginated: pass `next_cursor` as `cursor` for the next page.',
+  description:
+    'Newest first, keyset-paginated: pass `next_cursor` as `cursor` for the next page. Filters combine: `pipeline` (id), `status`, `environment` (runs with any step that deploys there), `branch`, `trigger`, `triggered_by` (a user id), and `since` / `until` (created at or after / at or before, ISO 8601 with a zone).',
   method: 'GET',
   path: '/api/v1/runs',
   query: z.object({
     pipeline: z.uuid().optional(),
     status: z.enum(RUN_STATUSES).optional(),
     environment: text(200).optional(),
+    branch: text(200).optional(),
+    trigger: z.enum(RUN_TRIGGERS as [string, ...string[]]).optional(),
+    triggered_by: z.uuid().optional(),
+    since: timestamp.optional(),
+    until: timestamp.optional(),
     cursor: cursor.optional(),
     limit: limit(100).optional(),
   }),
@@ -89,6 +96,11 @@ export const listRunsOp = defineOperation({
       pipelineId: q.pipeline,
       status: q.status,
       environment: q.environment,
+      branch: q.branch,
+      trigger: q.trigger,
+      actorId: q.triggered_by,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until,
       cursor: q.cursor,
       limit: q.limit,
     });
@@ -113,20 +125,35 @@ export const retryRunOp = defineOperation({
   id: 'runs.retry',
   tag: 'runs',
   summary: 'Retry the failed steps of a run',
-  description: 'Failed steps get a new attempt with the same inputs; succeeded steps are kept. Send `expected_attempt` (from the retry plan) to act only on the plan you saw.',
+  description:
+    'Failed steps get a new attempt with the same inputs; succeeded steps are kept. Send `expected_attempt` (from the retry plan) to act only on the plan you saw. ' +
+    "With `definition: \"latest\"` the steps that run again use the pipeline's current definition (command, env, inputs, schema, timeout, retry policy) and the run is pinned to that version from then on; " +
+    'refused with 409 when the steps or their needs changed (`details.structure`: `added`, `removed`, `needs_changed`), when a step would deploy to another environment, or when the pipeline file failed to load.',
   method: 'POST',
   path: '/api/v1/runs/{run_id}/retry',
   params: runPath,
   body: z.strictObject({
     reason,
     expected_attempt: z.number().int().positive().max(1_000_000).optional().describe('The run attempt the caller previewed; 409 when the run moved on.'),
+    definition: z
+      .enum(DEFINITION_CHOICES)
+      .optional()
+      .describe('"run" (default): the run\'s own pipeline version. "latest": the pipeline\'s current definition, when its structure is the run\'s.'),
+    expected_version: id
+      .optional()
+      .describe('With definition "latest": the pipeline version id the caller previewed (`latest.to.id` of the plan); 409 when the pipeline changed again.'),
   }),
   permission: 'run.retry',
   project: projectOfRun,
   what: 'Run',
   idempotent: true,
   run: async ({ db, actor, origin }, input) => {
-    const run = await retryRun(db, actor, input.run_id, { reason: input.reason, expectedAttempt: input.expected_attempt });
+    const run = await retryRun(db, actor, input.run_id, {
+      reason: input.reason,
+      expectedAttempt: input.expected_attempt,
+      definition: input.definition,
+      expectedVersionId: input.expected_version,
+    });
     return runJson(await getRunDetail(db, run.id), origin);
   },
 });
@@ -146,20 +173,37 @@ const planJson = (p: RetryPlan) => ({
     current_hash: p.definition.currentHash,
     changed: p.definition.changed,
     same_structure: p.definition.sameStructure,
+    chosen: p.definition.chosen,
   },
+  latest: latestJson(p.latest),
+});
+
+const latestJson = (l: LatestDefinitionPlan) => ({
+  allowed: l.allowed,
+  not_allowed_because: l.notAllowedBecause,
+  from: l.from,
+  to: l.to,
+  changed: l.changed,
+  structure: l.structure && { added: l.structure.added, removed: l.structure.removed, needs_changed: l.structure.needsChanged },
+  steps: l.steps.map((s) => ({ key: s.key, title: s.title, runs_again: s.runsAgain, changes: s.changes })),
 });
 
 export const retryPlanOp = defineOperation({
   id: 'runs.retry_plan',
   tag: 'runs',
   summary: 'What a retry of the run would do now',
+  description:
+    'Which steps run again and which are kept. `latest` says whether a retry with the latest definition is possible and, per step of the run, what changed between the run\'s pipeline version and the current one ' +
+    '(`changes: [{ field, before, after }]`, field one of title, run, env, inputs, input_schema, timeout_ms, retry, concurrency, environment). ' +
+    'With `?definition=latest`, `allowed` and `not_allowed_because` are those of a retry with the latest definition.',
   method: 'GET',
   path: '/api/v1/runs/{run_id}/retry-plan',
   params: runPath,
+  query: z.object({ definition: z.enum(DEFINITION_CHOICES).optional() }),
   permission: 'project.read',
   project: projectOfRun,
   what: 'Run',
-  run: async ({ db }, { run_id }) => planJson(await planRetry(db, run_id)),
+  run: async ({ db }, input) => planJson(await planRetry(db, input.run_id, input.definition)),
 });
 
 export const cancelRunOp = defineOperation({

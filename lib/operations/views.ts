@@ -4,11 +4,15 @@ import { can, readableProjects } from '../auth/permissions';
 import { loadDeploymentView, loadEnvironmentCompare, loadEnvironmentHistory } from '../views/environment';
 import { loadEnvironmentsMatrix } from '../views/environments';
 import { loadOverview } from '../views/overview';
+import { loadPipelineDefinition, loadPipelineDurations } from '../views/pipeline';
+import { loadNewRun } from '../views/new-run';
 import { loadPipelineRuns } from '../views/pipeline-runs';
 import { loadPipelines } from '../views/pipelines';
 import { loadRunView } from '../views/run';
+import { loadAllRuns } from '../views/runs';
 import { loadStepView } from '../views/step';
 import { defineOperation } from './define';
+import { searchRuns } from '../runs/search';
 import { cursor, id, text, timestamp } from './fields';
 import { projectOfDeployment, projectOfEnvironment, projectOfPipeline, projectOfRun } from './resources';
 
@@ -73,6 +77,34 @@ export const pipelineRunsViewOp = defineOperation({
   project: (db, _params, query) => projectOfPipeline(db, { pipeline_id: query.pipelineId }),
   what: 'Pipeline',
   run: async ({ db, actor, projectId }, query) => ({ ...(await loadPipelineRuns(db, query)), may: mayIn(actor, projectId) }),
+});
+
+export const pipelineDefinitionViewOp = defineOperation({
+  id: 'views.pipeline_definition',
+  tag: 'dashboard',
+  internal: true,
+  summary: "A pipeline's definition and versions page",
+  method: 'GET',
+  path: '/api/views/pipeline-definition',
+  query: z.object({ pipelineId: id, from: text(20).optional(), to: text(20).optional() }),
+  permission: 'project.read',
+  project: (db, _params, query) => projectOfPipeline(db, { pipeline_id: query.pipelineId }),
+  what: 'Pipeline',
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadPipelineDefinition(db, query)), may: mayIn(actor, projectId) }),
+});
+
+export const pipelineDurationsViewOp = defineOperation({
+  id: 'views.pipeline_durations',
+  tag: 'dashboard',
+  internal: true,
+  summary: "The duration chart of a pipeline's last runs",
+  method: 'GET',
+  path: '/api/views/pipeline-durations',
+  query: z.object({ pipelineId: id }),
+  permission: 'project.read',
+  project: (db, _params, query) => projectOfPipeline(db, { pipeline_id: query.pipelineId }),
+  what: 'Pipeline',
+  run: ({ db }, query) => loadPipelineDurations(db, query),
 });
 
 export const runViewOp = defineOperation({
@@ -154,4 +186,65 @@ export const deploymentViewOp = defineOperation({
   project: (db, _params, query) => projectOfDeployment(db, { deployment_id: query.deploymentId }),
   what: 'Deployment',
   run: async ({ db, actor, projectId }, query) => ({ ...(await loadDeploymentView(db, query)), may: mayIn(actor, projectId) }),
+});
+
+export const allRunsViewOp = defineOperation({
+  id: 'views.runs',
+  tag: 'dashboard',
+  internal: true,
+  summary: 'Every run the reader may see, filtered',
+  method: 'GET',
+  path: '/api/views/runs',
+  query: z.object({
+    pipeline: filterText,
+    status: filterText,
+    environment: filterText,
+    branch: filterText,
+    trigger: filterText,
+    actor: filterText,
+    period: filterText,
+    q: filterText,
+    cursor: cursor.optional(),
+    until: timestamp.optional(),
+  }),
+  permission: 'signed_in',
+  // Selection and bulk retry are offered where the reader may retry; retryRun checks each run again.
+  run: async ({ db, actor }, query) => {
+    const scope = readableProjects(actor);
+    const view = await loadAllRuns(db, scope, query);
+    return { ...view, may: { operate: scope.all || scope.projectIds.some((projectId) => can(actor, 'run.retry', { projectId })) } };
+  },
+});
+
+export const newRunViewOp = defineOperation({
+  id: 'views.new_run',
+  tag: 'dashboard',
+  internal: true,
+  summary: 'The new-run form of a pipeline',
+  method: 'GET',
+  path: '/api/views/new-run',
+  query: z.object({ pipelineId: id }),
+  permission: 'project.read',
+  project: (db, _params, query) => projectOfPipeline(db, { pipeline_id: query.pipelineId }),
+  what: 'Pipeline',
+  run: async ({ db, actor, projectId }, query) => ({ ...(await loadNewRun(db, actor, query.pipelineId)), may: mayIn(actor, projectId) }),
+});
+
+export const runSearchViewOp = defineOperation({
+  id: 'views.run_search',
+  tag: 'dashboard',
+  internal: true,
+  summary: "The header's run search: runs by number, id (prefix) or commit prefix",
+  method: 'GET',
+  path: '/api/views/run-search',
+  query: z.object({ q: text(200) }),
+  permission: 'signed_in',
+  run: async ({ db, actor }, { q }) => {
+    const found = await searchRuns(db, readableProjects(actor), q);
+    return {
+      understood: !!found.query,
+      items: found.items.slice(0, 10).map((r) => ({ id: r.id, number: r.number, pipelineTitle: r.pipelineTitle, status: r.status, matched: r.matched })),
+      more: found.items.length > 10,
+    };
+  },
 });

@@ -1,6 +1,7 @@
 /** The size of a graph node, shared by the layout (server) and the drawing (browser). */
-export const NODE_W = 168;
-export const NODE_H = 64;
+// Wide and tall enough for a title of about 40 characters on two lines ("Deploy to production (eu-west)").
+export const NODE_W = 192;
+export const NODE_H = 72;
 
 /** A laid-out graph as plain data: it travels to the browser as JSON. */
 export interface GraphLayout {

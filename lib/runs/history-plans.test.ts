@@ -18,6 +18,7 @@ import {
   stepMedianDurations,
   type RunListFilter,
 } from './queries';
+import { searchRuns } from './search';
 
 /**
  * Every history list must read an index in its own order: no Sort above the
@@ -112,7 +113,7 @@ async function midCursor(filter: Omit<RunListFilter, 'scope'>) {
       and(
         filter.pipelineId ? eq(runs.pipelineId, filter.pipelineId) : undefined,
         filter.status ? eq(runs.status, filter.status) : undefined,
-        filter.environment ? eq(runs.environment, filter.environment) : undefined,
+        filter.environment ? sql`exists (select 1 from work_items w where w.run_id = ${runs.id} and w.environment = ${filter.environment})` : undefined,
         filter.branch ? eq(runs.gitBranch, filter.branch) : undefined,
         filter.trigger ? eq(runs.trigger, filter.trigger as 'api') : undefined,
         filter.actorId ? eq(runs.triggeredBy, filter.actorId) : undefined,
@@ -142,9 +143,18 @@ describe('history lists read their index in order', () => {
     ['pipeline + trigger', () => ({ pipelineId, trigger: 'api' }), ['runs_pipeline_trigger_created_idx', 'runs_pipeline_created_idx']],
     ['pipeline + actor', () => ({ pipelineId, actorId }), ['runs_pipeline_actor_created_idx', 'runs_pipeline_created_idx']],
     ['status', () => ({ status: 'failed' }), 'runs_status_created_idx'],
-    ['environment', () => ({ environment: 'staging' }), 'runs_environment_created_idx'],
+    // Any step of the run deploys there (one work_items probe per run): the runs are read newest first.
+    ['environment', () => ({ environment: 'production' }), 'runs_created_idx'],
     ['pipeline + since/until', () => ({ pipelineId, since: since(), until: new Date().toISOString() }), ['runs_pipeline_created_idx', 'runs_created_idx']],
     ['status + since/until', () => ({ status: 'failed', since: since(), until: new Date().toISOString() }), ['runs_status_created_idx', 'runs_created_idx']],
+    // The all-runs page (/runs): filters without a pipeline. Branch, trigger and
+    // who have no index of their own across pipelines: they walk the time index
+    // in order and filter (no sort; a rare value reads far, see the report).
+    ['branch, every pipeline', () => ({ branch: 'main' }), 'runs_created_idx'],
+    ['trigger, every pipeline', () => ({ trigger: 'api' }), 'runs_created_idx'],
+    ['actor, every pipeline', () => ({ actorId }), 'runs_created_idx'],
+    ['environment + status', () => ({ environment: 'staging', status: 'failed' }), ['runs_status_created_idx', 'runs_created_idx']],
+    ['environment + since/until', () => ({ environment: 'staging', since: since(), until: new Date().toISOString() }), 'runs_created_idx'],
   ];
   for (const [name, filterOf, index] of cases) {
     it(`listRuns, ${name}: page 1 and a page half-way down`, async () => {
@@ -155,6 +165,31 @@ describe('history lists read their index in order', () => {
       expectReadsInOrder(await plansOf((c) => listRuns(c, { scope: SYSTEM_SCOPE, ...filter, limit: 25, cursor })), 'runs', index);
     });
   }
+
+  it("a reader's projects: the project index, or the time index filtered by project, in order", async () => {
+    const [{ projectId }] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, pipelineId));
+    const scope = { all: false as const, projectIds: [projectId] };
+    expectReadsInOrder(await plansOf((c) => listRuns(c, { scope, limit: 25 })), 'runs', ['runs_project_created_idx', 'runs_created_idx']);
+    expectReadsInOrder(await plansOf((c) => listRuns(c, { scope, status: 'failed', limit: 25 })), 'runs', ['runs_project_created_idx', 'runs_status_created_idx', 'runs_created_idx']);
+  });
+
+  it('the header search: a number probes each pipeline by number, an id reads the primary key', async () => {
+    const [run] = await db.select({ id: runs.id }).from(runs).limit(1);
+    const indexesOf = (plans: PlanNode[]) => {
+      const scans = plans.flatMap(nodes).filter((n) => n['Relation Name'] === 'runs');
+      expect(scans.filter((n) => n['Node Type'] === 'Seq Scan'), JSON.stringify(plans, null, 1)).toEqual([]);
+      return scans.map((n) => n['Index Name']);
+    };
+    expect(indexesOf(await plansOf((c) => searchRuns(c, SYSTEM_SCOPE, 'web #12')))).toContain('runs_pipeline_number_idx');
+    expect(indexesOf(await plansOf((c) => searchRuns(c, SYSTEM_SCOPE, run.id)))).toContain('runs_pkey');
+    // A commit prefix matches a few runs, sorted after the lookup: sorting allowed here.
+    const [withCommit] = await db.select({ commit: runs.gitCommit }).from(runs).where(sql`${runs.gitCommit} is not null`).limit(1);
+    const commitStatements = await statementsOf(database, (c) => searchRuns(c, SYSTEM_SCOPE, withCommit.commit!.slice(0, 7)));
+    const commitPlans = await Promise.all(
+      commitStatements.map((s: Statement) => explainPlan(database, s, { settings: ['enable_seqscan = off', 'random_page_cost = 1'] })),
+    );
+    expect(indexesOf(commitPlans)).toContain('runs_commit_prefix_idx');
+  });
 
   it('the overview: failed runs of the last day, runs in flight, latest deployments', async () => {
     expectReadsInOrder(await plansOf((c) => listFailedRunsSince(c, SYSTEM_SCOPE, new Date(Date.now() - 86400_000))), 'runs', 'runs_status_created_idx');

@@ -18,8 +18,11 @@ import { DomainError, notFound } from '../errors';
 import { isUuid } from '../ids';
 import type { PipelineDefinition } from '../pipelines/definition';
 import { pipelineVersion } from '../pipelines/version-cache';
+import { pipelineVersionRefs, type PipelineVersionRef } from '../pipelines/version-numbers';
 import { maskAttempt } from '../secrets';
+import { executionTimes, medianMs, type ExecutionTime } from './execution-time';
 import type { AttemptRow, ItemRow, RunRow } from './load';
+import { isFinishedRun } from './state';
 
 /**
  * Reads shaped for the API and the pages; each takes a connection and returns
@@ -47,6 +50,8 @@ export async function listPipelines(conn: Conn, scope: ProjectScope) {
       sourceFile: pipelines.sourceFile,
       versionHash: pipelineVersions.contentHash,
       structureHash: pipelineVersions.structureHash,
+      // The run parameters' JSON Schema alone, not the whole definition.
+      paramsSchema: sql<Record<string, unknown> | null>`${pipelineVersions.definition} -> 'params'`,
       lastRun: runs,
     })
     .from(pipelines)
@@ -66,13 +71,23 @@ export async function listLoadErrors(conn: Conn) {
 export async function getPipeline(conn: Conn, pipelineId: string) {
   if (!isUuid(pipelineId)) throw notFound('Pipeline');
   const [row] = await conn
-    .select({ pipeline: pipelines, project: projects.key, definition: pipelineVersions.definition, versionHash: pipelineVersions.contentHash })
+    .select({
+      pipeline: pipelines,
+      project: projects.key,
+      definition: pipelineVersions.definition,
+      versionHash: pipelineVersions.contentHash,
+    })
     .from(pipelines)
     .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .leftJoin(pipelineVersions, eq(pipelineVersions.id, pipelines.currentVersionId))
     .where(eq(pipelines.id, pipelineId));
   if (!row) throw notFound('Pipeline');
-  return { ...row.pipeline, project: row.project, versionHash: row.versionHash, definition: row.definition as PipelineDefinition | null };
+  return {
+    ...row.pipeline,
+    project: row.project,
+    versionHash: row.versionHash,
+    definition: row.definition as PipelineDefinition | null,
+  };
 }
 
 export interface RunListFilter {
@@ -101,7 +116,14 @@ export async function listRuns(conn: Conn, filter: RunListFilter) {
   if (inScope) where.push(inScope);
   if (filter.pipelineId) where.push(eq(runs.pipelineId, filter.pipelineId));
   if (filter.status) where.push(eq(runs.status, filter.status));
-  if (filter.environment) where.push(eq(runs.environment, filter.environment));
+  // Any of the run's steps deploys there: a release run deploys to staging and
+  // production alike (runs.environment holds only its first). One probe of
+  // work_items_run_key_idx per run read, newest first.
+  if (filter.environment) {
+    where.push(
+      sql`exists (select 1 from ${workItems} where ${workItems.runId} = ${runs.id} and ${workItems.environment} = ${filter.environment})`,
+    );
+  }
   if (filter.branch) where.push(eq(runs.gitBranch, filter.branch));
   if (filter.trigger) where.push(eq(runs.trigger, filter.trigger as RunRow['trigger']));
   if (filter.actorId) where.push(eq(runs.triggeredBy, filter.actorId));
@@ -114,7 +136,12 @@ export async function listRuns(conn: Conn, filter: RunListFilter) {
     where.push(sql`(${runs.createdAt}, ${runs.id}) < (${cursor.at}::timestamptz, ${cursor.id}::uuid)`);
   }
   const rows = await conn
-    .select({ run: runs, pipelineName: pipelines.name, actorName: users.name, cursorAt: sql<string>`${runs.createdAt}::text` })
+    .select({
+      run: runs,
+      pipelineName: pipelines.name,
+      actorName: users.name,
+      cursorAt: sql<string>`${runs.createdAt}::text`,
+    })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .leftJoin(users, eq(users.id, runs.triggeredBy))
@@ -203,33 +230,80 @@ async function rowsOf<T>(conn: Conn, query: SQL): Promise<T[]> {
 }
 
 /** Failed runs since `since`, newest first, with their pipeline: the overview's "failing now". */
-export async function listFailedRunsSince(conn: Conn, scope: ProjectScope, since: Date) {
+export async function listFailedRunsSince(
+  conn: Conn,
+  scope: ProjectScope,
+  since: Date,
+  status: 'failed' | 'cancelled' = 'failed',
+) {
   return conn
     .select({ run: runs, pipelineName: pipelines.name, pipelineTitle: pipelines.title, actorName: users.name })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .leftJoin(users, eq(users.id, runs.triggeredBy))
-    .where(and(eq(runs.status, 'failed'), sql`${runs.createdAt} > ${since.toISOString()}::timestamptz`, inProjectScope(runs.projectId, scope)))
+    .where(
+      and(
+        eq(runs.status, status),
+        sql`${runs.createdAt} > ${since.toISOString()}::timestamptz`,
+        inProjectScope(runs.projectId, scope),
+      ),
+    )
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(200);
+}
+
+/**
+ * Runs created since `since` that are not failed or cancelled now but had an
+ * attempt fail (or be lost) on the way: retried by hand or automatically.
+ * A failure is a failure even when a retry made up for it.
+ */
+export async function listRetriedFailuresSince(conn: Conn, scope: ProjectScope, since: Date) {
+  return conn
+    .select({ run: runs, pipelineName: pipelines.name, pipelineTitle: pipelines.title, actorName: users.name })
+    .from(runs)
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.triggeredBy))
+    .where(
+      and(
+        sql`${runs.createdAt} > ${since.toISOString()}::timestamptz`,
+        sql`${runs.status} not in ('failed', 'cancelled')`,
+        sql`exists (select 1 from ${attempts} where ${attempts.runId} = ${runs.id} and ${attempts.status} in ('failed', 'lost'))`,
+        inProjectScope(runs.projectId, scope),
+      ),
+    )
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(200);
 }
 
 /** Runs queued or running now, newest first. */
 export async function listActiveRuns(conn: Conn, scope: ProjectScope) {
-  return conn
-    .select({ run: runs, pipelineTitle: pipelines.title, actorName: users.name })
-    .from(runs)
-    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
-    .leftJoin(users, eq(users.id, runs.triggeredBy))
-    // Spelled as literals, not parameters, so the planner can prove runs_active_created_idx's predicate.
-    .where(and(sql`${runs.status} in ('queued', 'running')`, inProjectScope(runs.projectId, scope)))
-    .orderBy(desc(runs.createdAt), desc(runs.id))
-    .limit(100);
+  return (
+    conn
+      .select({ run: runs, pipelineTitle: pipelines.title, actorName: users.name })
+      .from(runs)
+      .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+      .leftJoin(users, eq(users.id, runs.triggeredBy))
+      // Spelled as literals, not parameters, so the planner can prove runs_active_created_idx's predicate.
+      .where(and(sql`${runs.status} in ('queued', 'running')`, inProjectScope(runs.projectId, scope)))
+      .orderBy(desc(runs.createdAt), desc(runs.id))
+      .limit(100)
+  );
 }
 
 export interface PipelineHealth {
-  recent: { id: string; number: number; status: RunStatus; startedAt: Date | null; finishedAt: Date | null }[];
+  recent: {
+    id: string;
+    number: number;
+    status: RunStatus;
+    attempt: number;
+    startedAt: Date | null;
+    finishedAt: Date | null;
+  }[];
+  /** Of the finished runs among the recent ones (cancelled ones count as not succeeded), the share that succeeded. */
   successRate: number | null;
+  /** How many finished runs the success rate counts. */
+  finishedCount: number;
+  /** The median execution time of the recent runs that succeeded on their first attempt (lib/runs/execution-time.ts). */
   medianMs: number | null;
 }
 
@@ -239,13 +313,18 @@ export interface PipelineHealth {
  * along runs_pipeline_created_idx per pipeline (a lateral join), however long
  * their histories.
  */
-export async function pipelinesHealth(conn: Conn, pipelineIds: string[], count = 20): Promise<Map<string, PipelineHealth>> {
+export async function pipelinesHealth(
+  conn: Conn,
+  pipelineIds: string[],
+  count = 20,
+): Promise<Map<string, PipelineHealth>> {
   if (!pipelineIds.length) return new Map();
   const latest = conn
     .select({
       id: runs.id,
       number: runs.number,
       status: runs.status,
+      attempt: runs.attempt,
       startedAt: runs.startedAt,
       finishedAt: runs.finishedAt,
       createdAt: runs.createdAt,
@@ -261,6 +340,7 @@ export async function pipelinesHealth(conn: Conn, pipelineIds: string[], count =
       id: latest.id,
       number: latest.number,
       status: latest.status,
+      attempt: latest.attempt,
       startedAt: latest.startedAt,
       finishedAt: latest.finishedAt,
     })
@@ -268,35 +348,64 @@ export async function pipelinesHealth(conn: Conn, pipelineIds: string[], count =
     .innerJoinLateral(latest, sql`true`)
     .where(inArray(pipelines.id, pipelineIds))
     .orderBy(pipelines.id, desc(latest.createdAt), desc(latest.id));
+  // A run that succeeded on its first attempt measures what the pipeline
+  // costs; a failed or retried one measures where it stopped.
+  const firstTry = await executionTimes(
+    conn,
+    new Map(rows.filter((r) => r.status === 'succeeded' && r.attempt === 1).map((r) => [r.id, 1])),
+  );
   return new Map(
     pipelineIds.map((id) => {
       const recent = rows
         .filter((r) => r.pipelineId === id)
-        .map((r) => ({ id: r.id, number: r.number, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt }));
-      return [id, healthOf(recent)];
+        .map((r) => ({
+          id: r.id,
+          number: r.number,
+          status: r.status,
+          attempt: r.attempt,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+        }));
+      return [id, healthOf(recent, firstTry)];
     }),
   );
 }
 
-function healthOf(recent: PipelineHealth['recent']): PipelineHealth {
-  const finished = recent.filter((r) => r.status === 'succeeded' || r.status === 'failed');
-  const durations = recent
-    .filter((r) => r.status === 'succeeded' && r.startedAt && r.finishedAt)
-    .map((r) => r.finishedAt!.getTime() - r.startedAt!.getTime())
-    .sort((a, b) => a - b);
+function healthOf(recent: PipelineHealth['recent'], firstTry: Map<string, ExecutionTime>): PipelineHealth {
+  const finished = recent.filter((r) => isFinishedRun(r.status));
   return {
     recent,
     successRate: finished.length ? finished.filter((r) => r.status === 'succeeded').length / finished.length : null,
-    medianMs: durations.length ? durations[Math.floor(durations.length / 2)] : null,
+    finishedCount: finished.length,
+    medianMs: medianMs(recent.flatMap((r) => firstTry.get(r.id)?.wallMs ?? [])),
   };
 }
 
+/** An attempt as shown: with the pipeline version it ran (null for attempts older than that record). */
+export type AttemptWithVersion = AttemptRow & { pipelineVersion: PipelineVersionRef | null };
+
 export interface RunDetail {
   run: RunRow;
-  pipeline: { id: string; name: string; title: string; currentVersionHash: string | null; currentStructureHash: string | null };
-  version: { contentHash: string; structureHash: string; definition: PipelineDefinition };
+  pipeline: {
+    id: string;
+    name: string;
+    title: string;
+    currentVersionHash: string | null;
+    currentStructureHash: string | null;
+  };
+  version: { id: string; number: number; contentHash: string; structureHash: string; definition: PipelineDefinition };
+  /** The pipeline's current version (what a retry with the latest definition would use). */
+  current: {
+    id: string;
+    number: number;
+    contentHash: string;
+    structureHash: string;
+    definition: PipelineDefinition;
+  } | null;
+  /** The pipeline's file failed to load since: its current version is not what the file says. */
+  loadError: { file: string; line: number | null; message: string } | null;
   triggeredByName: string | null;
-  items: (ItemRow & { latestAttempt: AttemptRow | null })[];
+  items: (ItemRow & { latestAttempt: AttemptWithVersion | null })[];
 }
 
 export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail> {
@@ -313,12 +422,19 @@ export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail
     ? await conn.select().from(pipelineVersions).where(eq(pipelineVersions.id, row.pipeline.currentVersionId))
     : [];
   const items = await conn.select().from(workItems).where(eq(workItems.runId, runId)).orderBy(asc(workItems.position));
+  const refs = await pipelineVersionRefs(conn, row.pipeline.id);
+  const [loadError] = row.pipeline.sourceFile
+    ? await conn.select().from(pipelineLoadErrors).where(eq(pipelineLoadErrors.file, row.pipeline.sourceFile))
+    : [];
   const latestIds = items.map((i) => i.latestAttemptId).filter((id): id is string => !!id);
   const latest = latestIds.length ? await conn.select().from(attempts).where(inArray(attempts.id, latestIds)) : [];
   const definition = row.version.definition as unknown as PipelineDefinition;
-  const schemaOf = (key: string) => definition.steps.find((s) => s.key === key)?.inputSchema ?? null;
   const keyOf = new Map(items.map((i) => [i.latestAttemptId, i.key]));
-  const byId = new Map(latest.map((a) => [a.id, maskAttempt(a, schemaOf(keyOf.get(a.id)!))]));
+  const byId = new Map<string, AttemptWithVersion>();
+  for (const a of latest) {
+    const masked = await maskWithVersions(conn, a, keyOf.get(a.id)!, row.run.pipelineVersionId);
+    byId.set(a.id, { ...masked, pipelineVersion: versionRefOf(refs, a) });
+  }
   return {
     run: row.run,
     pipeline: {
@@ -329,16 +445,67 @@ export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail
       currentStructureHash: current?.structureHash ?? null,
     },
     version: {
+      id: row.version.id,
+      number: refs.get(row.version.id)?.number ?? 0,
       contentHash: row.version.contentHash,
       structureHash: row.version.structureHash,
       definition,
     },
+    current: current
+      ? {
+          id: current.id,
+          number: refs.get(current.id)?.number ?? 0,
+          contentHash: current.contentHash,
+          structureHash: current.structureHash,
+          definition: current.definition as unknown as PipelineDefinition,
+        }
+      : null,
+    loadError: loadError ? { file: loadError.file, line: loadError.line, message: loadError.message } : null,
     triggeredByName: row.actorName,
-    items: items.map((i) => ({ ...i, latestAttempt: i.latestAttemptId ? (byId.get(i.latestAttemptId) ?? null) : null })),
+    items: items.map((i) => ({
+      ...i,
+      latestAttempt: i.latestAttemptId ? (byId.get(i.latestAttemptId) ?? null) : null,
+    })),
   };
 }
 
-export interface AttemptView extends AttemptRow {
+/**
+ * An attempt masked with the secrets of its step in the run's version and in
+ * the version the attempt ran (they differ after a retry with the latest
+ * definition): a property secret in either is never shown.
+ */
+async function maskWithVersions(conn: Conn, a: AttemptRow, key: string, runVersionId: string): Promise<AttemptRow> {
+  const versionIds = [...new Set([runVersionId, a.pipelineVersionId ?? runVersionId])];
+  const schemas = await Promise.all(
+    versionIds.map(async (id) => (await pipelineVersion(conn, id)).steps.get(key)?.inputSchema ?? null),
+  );
+  const present = schemas.filter((s): s is Record<string, unknown> => !!s);
+  // secretPaths follows allOf branches: a property secret in one of them counts.
+  return maskAttempt(a, present.length > 1 ? { allOf: present } : (present[0] ?? null));
+}
+
+const versionRefOf = (refs: Map<string, PipelineVersionRef>, a: AttemptRow) =>
+  a.pipelineVersionId ? (refs.get(a.pipelineVersionId) ?? null) : null;
+
+/** Attempts of a run by id, their secrets masked by their step's schema: the steps of an earlier run attempt as shown. */
+export async function getMaskedAttempts(
+  conn: Conn,
+  detail: RunDetail,
+  attemptIds: string[],
+): Promise<Map<string, AttemptRow>> {
+  if (!attemptIds.length) return new Map();
+  const rows = await conn
+    .select()
+    .from(attempts)
+    .where(and(eq(attempts.runId, detail.run.id), inArray(attempts.id, attemptIds)));
+  const keyOf = new Map(detail.items.map((i) => [i.id, i.key]));
+  const masked = await Promise.all(
+    rows.map((a) => maskWithVersions(conn, a, keyOf.get(a.workItemId) ?? '', detail.run.pipelineVersionId)),
+  );
+  return new Map(masked.map((a) => [a.id, a]));
+}
+
+export interface AttemptView extends AttemptWithVersion {
   supersededBy: string | null;
   triggeredByName: string | null;
   /** Why a queued attempt has not started: its concurrency group is full (lib/engine/concurrency.ts). */
@@ -346,15 +513,22 @@ export interface AttemptView extends AttemptRow {
 }
 
 /** An item's attempts, oldest first; "superseded by" derived from the later attempt's retry_of. */
-export async function listAttempts(conn: Conn, runId: string, itemId: string): Promise<{ item: ItemRow; attempts: AttemptView[] }> {
+export async function listAttempts(
+  conn: Conn,
+  runId: string,
+  itemId: string,
+): Promise<{ item: ItemRow; attempts: AttemptView[] }> {
   if (!isUuid(runId) || !isUuid(itemId)) throw notFound('Step');
   const [item] = await conn
     .select()
     .from(workItems)
     .where(and(eq(workItems.id, itemId), eq(workItems.runId, runId)));
   if (!item) throw notFound('Step');
-  const [run] = await conn.select({ versionId: runs.pipelineVersionId }).from(runs).where(eq(runs.id, runId));
-  const schema = (await pipelineVersion(conn, run.versionId)).steps.get(item.key)?.inputSchema ?? null;
+  const [run] = await conn
+    .select({ versionId: runs.pipelineVersionId, pipelineId: runs.pipelineId })
+    .from(runs)
+    .where(eq(runs.id, runId));
+  const refs = await pipelineVersionRefs(conn, run.pipelineId);
   const rows = await conn
     .select({ attempt: attempts, name: users.name })
     .from(attempts)
@@ -362,16 +536,21 @@ export async function listAttempts(conn: Conn, runId: string, itemId: string): P
     .where(eq(attempts.workItemId, itemId))
     .orderBy(asc(attempts.number));
   const replacedBy = new Map(rows.filter((r) => r.attempt.retryOf).map((r) => [r.attempt.retryOf!, r.attempt.id]));
-  const waiting = await waitingReasons(conn, rows.map((r) => r.attempt));
-  return {
-    item,
-    attempts: rows.map((r) => ({
-      ...maskAttempt(r.attempt, schema),
+  const waiting = await waitingReasons(
+    conn,
+    rows.map((r) => r.attempt),
+  );
+  const shown: AttemptView[] = [];
+  for (const r of rows) {
+    shown.push({
+      ...(await maskWithVersions(conn, r.attempt, item.key, run.versionId)),
+      pipelineVersion: versionRefOf(refs, r.attempt),
       supersededBy: replacedBy.get(r.attempt.id) ?? null,
       triggeredByName: r.name,
       waitingFor: waiting.get(r.attempt.id) ?? null,
-    })),
-  };
+    });
+  }
+  return { item, attempts: shown };
 }
 
 /** Every attempt of a run, oldest first per item: for marks that need the whole history (flaky). */
@@ -389,7 +568,9 @@ export async function listRunAttempts(conn: Conn, runId: string) {
       error: attempts.error,
       retryOf: attempts.retryOf,
       runAttempt: attempts.runAttempt,
+      reusedFrom: attempts.reusedFrom,
       startedAt: attempts.startedAt,
+      finishedAt: attempts.finishedAt,
     })
     .from(attempts)
     .where(eq(attempts.runId, runId))
@@ -452,4 +633,3 @@ export async function getLogs(conn: Conn, attemptId: string, after = 0, limit = 
 }
 
 export { isUuid };
-

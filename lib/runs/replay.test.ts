@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningWorker } from '../engine/worker';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { replayItem } from './item-operations';
 import { triggerRun } from './trigger-run';
@@ -34,9 +35,10 @@ steps:
 
 describe('replay', () => {
   let f: EngineFixture;
+  let worker: RunningWorker;
   beforeAll(async () => {
     f = await engineFixture({ 'training.yaml': PIPELINE });
-    await f.startWorker();
+    worker = await f.startWorker();
   });
   afterAll(() => f.close());
 
@@ -104,9 +106,13 @@ describe('replay', () => {
     const deploy = await f.item(run.id, 'deploy');
     const [first] = await f.attemptsOf(deploy.id);
     const inputs = { ...first.inputs, endpoint: 'http://c/v1' };
+    // No worker while they race: the winner's run stays in progress however
+    // slowly the others reach the database (a finished run could be replayed again).
+    await worker.stop();
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, () => replayItem(f.db, f.actor, run.id, deploy.id, { inputs })),
     );
+    worker = await f.startWorker();
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
       expect(r.reason).toMatchObject({ status: 409 });

@@ -8,6 +8,7 @@ import { triggerRun } from '../runs/trigger-run';
 import { MASK } from '../secrets';
 import { createTestDatabase, createTestUser, loadTestPipelines } from '../testing/test-db';
 import { loadDeploymentView, loadEnvironmentCompare, loadEnvironmentHistory } from './environment';
+import { loadRunView } from './run';
 import { loadEnvironmentsMatrix } from './environments';
 
 const SHIP = `
@@ -161,6 +162,19 @@ describe('environment views', () => {
     expect(view.attempt?.inputs).toEqual({ image: 'app:1', token: MASK });
     expect(JSON.stringify(view)).not.toContain('hunter2');
     await expect(loadDeploymentView(database.db, { deploymentId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it("the run page shows each deploy step's deployment: environment, version, status, live", async () => {
+    const [v2] = await database.db.select().from(deployments).where(eq(deployments.id, staging[1].id));
+    const view = await loadRunView(database.db, { runId: v2.runId! });
+    const byKey = new Map(view.steps.map((s) => [s.key, s.deployment]));
+    expect(byKey.get('deploy-staging')).toMatchObject({ id: v2.id, environment: 'staging', version: 2, status: 'succeeded', live: true });
+    // Production's deployment of that run is still pending (nothing ran it here).
+    expect(byKey.get('deploy-production')).toMatchObject({ environment: 'production', version: 2, status: 'pending', live: false });
+    // The failed one is not live.
+    const [v3] = await database.db.select().from(deployments).where(eq(deployments.id, staging[2].id));
+    const failed = await loadRunView(database.db, { runId: v3.runId! });
+    expect(failed.steps.find((s) => s.key === 'deploy-staging')!.deployment).toMatchObject({ id: v3.id, version: 3, status: 'failed', live: false });
   });
 
   it('a pending deployment parked by the hold says why it waits', async () => {

@@ -167,7 +167,9 @@ async function deployAttempt(conn: Conn, r: DetailedRow) {
   if (!attemptId) return null;
   const [attempt] = await conn.select().from(attempts).where(eq(attempts.id, attemptId));
   if (!attempt) return null;
-  const schema = r.pipelineVersionId && r.stepKey ? ((await pipelineVersion(conn, r.pipelineVersionId)).steps.get(r.stepKey)?.inputSchema ?? null) : null;
+  // The attempt's own version first: its run may have moved on (a retry with the latest definition).
+  const versionId = attempt.pipelineVersionId ?? r.pipelineVersionId;
+  const schema = versionId && r.stepKey ? ((await pipelineVersion(conn, versionId)).steps.get(r.stepKey)?.inputSchema ?? null) : null;
   const masked = maskAttempt(attempt, schema);
   return { id: masked.id, number: masked.number, kind: masked.kind, status: masked.status, inputs: masked.inputs, outputs: masked.outputs, error: masked.error };
 }

@@ -15,10 +15,13 @@ const bucket = sql<'live' | 'active' | 'other'>`case
   when ${deployments.status} in ('pending', 'running') then 'active'
   else 'other' end`;
 
+/** How many of each environment's latest deployments the matrix reads (a pipeline quiet for longer shows its live version only if it is the environment's). */
+export const MATRIX_WINDOW = 200;
+
 /**
  * The environments matrix: per project the reader may see, its pipelines
  * (rows) by its environments (columns). Two reads whatever the size of the
- * matrix: the environments with their hold and protection, and the latest
+ * history: the environments with their hold and protection, and the latest
  * deployment of each (environment, pipeline, bucket).
  */
 export async function loadEnvironmentsMatrix(db: Conn, scope: ProjectScope) {
@@ -61,7 +64,25 @@ export async function loadEnvironmentsMatrix(db: Conn, scope: ProjectScope) {
         .leftJoin(runs, eq(runs.id, deployments.runId))
         .leftJoin(pipelines, eq(pipelines.id, runs.pipelineId))
         .leftJoin(users, eq(users.id, deployments.triggeredBy))
-        .where(and(inArray(deployments.environmentId, envIds), inProjectScope(deployments.projectId, scope)))
+        .where(
+          and(
+            inArray(deployments.environmentId, envIds),
+            inProjectScope(deployments.projectId, scope),
+            // Bounded by environments, not by history: each environment's
+            // latest MATRIX_WINDOW deployments (deployments_env_version_idx
+            // read backwards) and its live one, however far back it is.
+            sql`${deployments.id} in (
+              select w.id from unnest(${sql.param(envIds)}::uuid[]) as e(id)
+              cross join lateral (
+                select d.id from ${deployments} d where d.environment_id = e.id order by d.version desc limit ${MATRIX_WINDOW}
+              ) w
+              union all
+              select (
+                select d.id from ${deployments} d where d.environment_id = e.id and d.status = 'succeeded' order by d.version desc limit 1
+              ) from unnest(${sql.param(envIds)}::uuid[]) as e(id)
+            )`,
+          ),
+        )
         .orderBy(deployments.environmentId, runs.pipelineId, bucket, desc(deployments.version))
     : [];
 

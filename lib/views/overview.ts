@@ -1,24 +1,36 @@
 import type { Conn } from '@/db/client';
 import type { ProjectScope } from '../auth/permissions';
 import { latestDeployments } from '../deployments/queries';
-import { listActiveRuns, listFailedRunsSince } from '../runs/queries';
+import { executionTimes } from '../runs/execution-time';
+import { listActiveRuns, listFailedRunsSince, listRetriedFailuresSince } from '../runs/queries';
 import { toJson } from './json';
 
 const DAY_MS = 24 * 3600 * 1000;
 
 /**
- * The home page: failed runs of the last 24 hours grouped by pipeline, what is
- * running, and the latest deployment of each environment.
+ * The home page: runs of the last 24 hours that failed or were cancelled
+ * (both retryable) grouped by pipeline, those that failed and were retried
+ * since, what is running, and the latest deployment of each environment.
  */
 export async function loadOverview(db: Conn, scope: ProjectScope) {
   const now = new Date();
-  const [failed, active, deployed] = await Promise.all([
-    listFailedRunsSince(db, scope, new Date(now.getTime() - DAY_MS)),
+  const since = new Date(now.getTime() - DAY_MS);
+  const [failed, cancelled, retried, active, deployed] = await Promise.all([
+    listFailedRunsSince(db, scope, since, 'failed'),
+    listFailedRunsSince(db, scope, since, 'cancelled'),
+    listRetriedFailuresSince(db, scope, since),
     listActiveRuns(db, scope),
     latestDeployments(db, scope),
   ]);
+  const took = await executionTimes(db, new Map(active.map((r) => [r.run.id, r.run.attempt])), {
+    now,
+    ongoing: new Set(active.map((r) => r.run.id)),
+  });
+  const newestFirst = [...failed, ...cancelled].sort(
+    (a, b) => b.run.createdAt.getTime() - a.run.createdAt.getTime() || b.run.id.localeCompare(a.run.id),
+  );
   const groups = new Map<string, { pipelineId: string; title: string; runs: RunLine[] }>();
-  for (const row of failed) {
+  for (const row of newestFirst) {
     const group = groups.get(row.run.pipelineId) ?? { pipelineId: row.run.pipelineId, title: row.pipelineTitle, runs: [] };
     group.runs.push(line(row));
     groups.set(row.run.pipelineId, group);
@@ -26,7 +38,10 @@ export async function loadOverview(db: Conn, scope: ProjectScope) {
   return toJson({
     now,
     failing: [...groups.values()],
-    running: active.map((row) => ({ ...line(row), pipelineTitle: row.pipelineTitle })),
+    /** Runs that failed in the last 24 hours and were retried since (now running or succeeded). */
+    retried: retried.map((row) => ({ ...line(row), pipelineTitle: row.pipelineTitle })),
+    // "Running for" counts the current run attempt (lib/runs/execution-time.ts), not the hours before a retry.
+    running: active.map((row) => ({ ...line(row), pipelineTitle: row.pipelineTitle, runningSince: took.get(row.run.id)?.startedAt ?? null })),
     deployments: deployed.map(({ deployment: d, ...row }) => ({
       id: d.id,
       environment: row.environment,
@@ -54,6 +69,7 @@ function line({ run, actorName }: Awaited<ReturnType<typeof listActiveRuns>>[num
     id: run.id,
     number: run.number,
     status: run.status,
+    attempt: run.attempt,
     trigger: run.trigger,
     actorName,
     gitBranch: run.gitBranch,

@@ -1,11 +1,16 @@
 import type { Conn } from '@/db/client';
+import type { ItemStatus } from '@/db/schema';
+import type { AttemptRow } from '../runs/load';
 import { isFlaky } from '../attempts/insights';
 import { parkedMessages } from '../deployments/gate';
+import { stepDeployments } from '../deployments/read';
 import { cachedLayout } from '../runs/graph-layout';
-import { getRunDetail, listAttempts, listRunAttempts, stepMedianDurations } from '../runs/queries';
+import { getMaskedAttempts, getRunDetail, listAttempts, listRunAttempts, stepMedianDurations } from '../runs/queries';
 import { retryPlanOf, stepRetryPlanOf } from '../runs/retry-plan';
+import { executionTime } from '../runs/execution-time';
 import { itemsAtRunAttempt } from '../runs/run-attempt-view';
-import { isFinishedRun } from '../runs/state';
+import { finishedRunStatus, isFinishedRun } from '../runs/state';
+import { listTimelineAttempts, timelineRows } from '../runs/timeline';
 import { toJson } from './json';
 
 export interface RunViewParams {
@@ -38,11 +43,29 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
     db,
     detail.items.flatMap((i) => (i.latestAttempt?.status === 'queued' && i.latestAttempt.parkedFor ? [i.latestAttempt] : [])),
   );
+  // What each deploy step deployed: its latest attempt's deployment, or the one a redeploy wrote ahead.
+  const deployed = detail.items.some((i) => i.environment)
+    ? await stepDeployments(db, runId, detail.items.flatMap((i) => (i.environment && i.latestAttemptId ? [i.latestAttemptId] : [])))
+    : [];
+  const deploymentOf = (item: (typeof detail.items)[number]) =>
+    item.environment
+      ? (deployed.find((d) => item.latestAttemptId && d.attemptId === item.latestAttemptId) ??
+        deployed.find((d) => !d.attemptId && d.environment === item.environment) ??
+        null)
+      : null;
   const panelItem = step ? detail.items.find((i) => i.key === step) : undefined;
   const panelAttempts = panelItem ? (await listAttempts(db, runId, panelItem.id)).attempts : [];
 
   const shownAttempt = Math.min(Math.max(Number(attempt) || run.attempt, 1), run.attempt);
+  // Header, graph and steps all show the run attempt asked for: an earlier
+  // one as it ended, the current one live.
   const atAttempt = itemsAtRunAttempt(detail.items, byItem, shownAttempt, run.attempt);
+  const current = shownAttempt === run.attempt;
+  const shownStatus = current ? run.status : finishedRunStatus([...atAttempt.values()].map((s) => ({ status: s.status as ItemStatus })));
+  const execution = executionTime(history, shownAttempt, { ongoing: current && !isFinishedRun(run.status) });
+  const earlierAttempts = current
+    ? new Map<string, AttemptRow>()
+    : await getMaskedAttempts(db, detail, [...atAttempt.values()].flatMap((s) => (s.attempt ? [s.attempt.id] : [])));
   const changed = !!pipeline.currentVersionHash && pipeline.currentVersionHash !== version.contentHash;
 
   return toJson({
@@ -57,10 +80,21 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
       gitBranch: run.gitBranch,
       gitCommit: run.gitCommit,
       gitMessage: run.gitMessage,
+      params: run.params,
       createdAt: run.createdAt,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       finished: isFinishedRun(run.status),
+    },
+    /** The shown run attempt: its status (the run's, for the current one) and how long it took. */
+    shown: {
+      attempt: shownAttempt,
+      current,
+      status: shownStatus,
+      startedAt: execution.startedAt,
+      finishedAt: execution.finishedAt,
+      wallMs: execution.wallMs,
+      stepsMs: execution.stepsMs,
     },
     pipeline: { id: pipeline.id, title: pipeline.title },
     definitionChanged: changed ? { from: version.contentHash, to: pipeline.currentVersionHash! } : null,
@@ -83,26 +117,39 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
         medianMs: medians.get(item.key) ?? null,
       };
     }),
-    steps: detail.items.map((item) => ({
-      id: item.id,
-      key: item.key,
-      title: titleOf(item.key),
-      status: item.status,
-      needs: item.needs,
-      attemptCount: item.attemptCount,
-      flaky: flaky(item.id),
-      environment: definitions.get(item.key)?.environment ?? null,
-      waiting: item.latestAttempt && parked.has(item.latestAttempt.id) ? parked.get(item.latestAttempt.id)! : null,
-      retry: stepRetryPlanOf(detail, item.key),
-      latest: item.latestAttempt
-        ? {
-            kind: item.latestAttempt.kind,
-            startedAt: item.latestAttempt.startedAt,
-            finishedAt: item.latestAttempt.finishedAt,
-            error: item.latestAttempt.error?.message ?? null,
-          }
-        : null,
-    })),
+    steps: detail.items.map((item) => {
+      const state = atAttempt.get(item.id)!;
+      // The current run attempt acts on the live item; an earlier one is history, with nothing to act on.
+      const shownLatest = current ? item.latestAttempt : state.attempt && earlierAttempts.get(state.attempt.id);
+      return {
+        id: item.id,
+        key: item.key,
+        title: titleOf(item.key),
+        status: state.status,
+        needs: item.needs,
+        attemptCount: current ? item.attemptCount : state.attempts,
+        flaky: flaky(item.id),
+        environment: definitions.get(item.key)?.environment ?? null,
+        waiting: current && item.latestAttempt && parked.has(item.latestAttempt.id) ? parked.get(item.latestAttempt.id)! : null,
+        retry: current ? stepRetryPlanOf(detail, item.key) : null,
+        // The step's deployment and its actions belong to the current run attempt.
+        deployment: current ? deploymentOf(item) : null,
+        latest: shownLatest
+          ? {
+              kind: shownLatest.kind,
+              startedAt: shownLatest.startedAt,
+              finishedAt: shownLatest.finishedAt,
+              error: shownLatest.error?.message ?? null,
+            }
+          : null,
+      };
+    }),
+    // Where the shown run attempt's time went: each step's queued → started → ended.
+    timeline: timelineRows(
+      detail.items.map((i) => ({ id: i.id, key: i.key, title: titleOf(i.key) })),
+      await listTimelineAttempts(db, runId),
+      shownAttempt,
+    ),
     panel: panelItem
       ? {
           item: { id: panelItem.id, key: panelItem.key, status: panelItem.status, needs: panelItem.needs },

@@ -1,5 +1,6 @@
 import type { Conn } from '@/db/client';
 import { isFlaky } from '../attempts/insights';
+import { stepAttemptDurations, summarizeDurations } from '../pipelines/durations';
 import { findItemByKey, getRunDetail, listAttempts } from '../runs/queries';
 import { stepRetryPlanOf } from '../runs/retry-plan';
 import { isFinishedRun } from '../runs/state';
@@ -15,6 +16,7 @@ export async function loadStepView(db: Conn, { runId, key }: StepViewParams) {
   const detail = await getRunDetail(db, runId);
   const item = await findItemByKey(db, runId, key);
   const { attempts } = await listAttempts(db, runId, item.id);
+  const durations = await stepAttemptDurations(db, detail.pipeline.id, key);
   return toJson({
     now: new Date(),
     run: { id: detail.run.id, number: detail.run.number, status: detail.run.status, finished: isFinishedRun(detail.run.status) },
@@ -24,6 +26,8 @@ export async function loadStepView(db: Conn, { runId, key }: StepViewParams) {
     flaky: isFlaky(attempts),
     retry: stepRetryPlanOf(detail, key),
     attempts,
+    // The step's attempts across the pipeline's last runs: its duration chart.
+    durations: { points: durations, summary: summarizeDurations(durations.map((d) => ({ executionMs: d.executionMs, outcome: d.status }))) },
   });
 }
 

@@ -59,7 +59,8 @@ export default async function ReplayPage({ params }: { params: Promise<{ runId: 
             schema={step?.inputSchema ?? null}
             downstream={downstream}
             enabled={finished && mayReplay}
-            doneUrl={paths.step(runId, key)}
+            // The run page, with this step's history open: the replay and the steps it re-runs, live.
+            doneUrl={paths.runStep(runId, key)}
           />
         </Card>
       )}

@@ -1,0 +1,6 @@
+import { VIEWS } from '@/lib/views/registry';
+import { route } from '@/lib/operations/rest';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = route(VIEWS['new-run']);
