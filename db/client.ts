@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -53,11 +53,13 @@ async function openPostgres(url: string): Promise<Database> {
     await migrator.end();
   }
 
-  const client = postgres(url, {
-    max: Number(process.env.REPRISE_DB_POOL || 10),
-    onnotice: () => {},
-  });
+  const pool = Number(process.env.REPRISE_DB_POOL || 10);
+  const client = postgres(url, { max: pool, onnotice: () => {} });
+  // The engine's statements (see executePrepared) on connections of their own,
+  // where prepared statements keep one generic plan.
+  const hot = postgres(url, { max: pool, onnotice: () => {}, connection: { plan_cache_mode: 'force_generic_plan' } });
   const db = drizzle(client, { schema }) as unknown as Db;
+  preparedClients.set(db, hot);
   return {
     db,
     kind: 'postgres',
@@ -65,8 +67,31 @@ async function openPostgres(url: string): Promise<Database> {
       const sub = await client.listen(channel, (payload) => onNotify(payload));
       return () => sub.unlisten();
     },
-    close: () => client.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([client.end({ timeout: 5 }), hot.end({ timeout: 5 })]);
+    },
   };
+}
+
+type PreparedClient = import('postgres').Sql;
+
+const preparedClients = new WeakMap<Db, PreparedClient>();
+const dialect = new PgDialect();
+
+/**
+ * Runs one of the engine's hot statements (a claim, a finish, a settle): the
+ * same long text thousands of times a second. drizzle sends every query
+ * unprepared, so PostgreSQL parsed and planned these on each call — more
+ * CPU than running them. On PostgreSQL they are prepared once per connection
+ * and keep a generic plan (their parameters are ids and small JSON documents:
+ * no value changes what the best plan is); PGlite runs them as any query.
+ * Not for transactions: each call is a statement of its own.
+ */
+export async function executePrepared(db: Db, query: SQL): Promise<unknown> {
+  const client = preparedClients.get(db);
+  if (!client) return db.execute(query);
+  const { sql, params } = dialect.sqlToQuery(query);
+  return client.unsafe(sql, params as never[], { prepare: true });
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
@@ -122,8 +147,14 @@ async function initDataDirInChild(dataDir: string) {
     const db = await PGlite.create(process.argv[1]);
     await db.close();`;
   await new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, ['--input-type=module', '-e', script, dataDir], { cwd: process.cwd() }, (error, _out, stderr) =>
-      error ? reject(new Error(`Could not create the embedded database in ${dataDir}: ${stderr || error.message}`)) : resolve(),
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script, dataDir],
+      { cwd: process.cwd() },
+      (error, _out, stderr) =>
+        error
+          ? reject(new Error(`Could not create the embedded database in ${dataDir}: ${stderr || error.message}`))
+          : resolve(),
     ),
   );
 }
@@ -150,7 +181,8 @@ export async function acquireDataDirLock(
 ): Promise<() => void> {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, LOCK_FILE);
-  const release = mechanism === 'socket' ? await acquireLockSocket(dataDir, lockFile) : acquireLockFile(dataDir, lockFile);
+  const release =
+    mechanism === 'socket' ? await acquireLockSocket(dataDir, lockFile) : acquireLockFile(dataDir, lockFile);
   let released = false;
   const releaseOnce = () => {
     if (released) return;

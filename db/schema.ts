@@ -167,13 +167,9 @@ export const runs = pgTable(
     // where, and from which deployment (lib/deployments/actions.ts).
     deployAction: jsonb('deploy_action').$type<DeployAction>(),
     attempt: integer('attempt').notNull().default(1),
+    // Derived from the items once none is left unfinished (lib/engine/settle-run.ts):
+    // no counter here, which every finishing step of the run would take turns to write.
     status: text('status').$type<RunStatus>().notNull().default('queued'),
-    // Counters kept by every item transition, so finishing a step never reads
-    // the whole run: the run ends when no item is left unfinished, and its
-    // final status follows from how many failed (or were skipped) or were cancelled.
-    unfinishedItems: integer('unfinished_items').notNull().default(0),
-    failedItems: integer('failed_items').notNull().default(0),
-    cancelledItems: integer('cancelled_items').notNull().default(0),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -213,11 +209,17 @@ export const workItems = pgTable(
       .references(() => runs.id),
     key: text('key').notNull(),
     position: integer('position').notNull(),
-    needs: text('needs').array().notNull().default(sql`'{}'::text[]`),
+    needs: text('needs')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     // The items that need this one, and how many of this item's needs have
     // not succeeded: a finishing step decrements its dependents' counts and
     // queues those reaching 0, without loading the run's graph.
-    dependents: text('dependents').array().notNull().default(sql`'{}'::text[]`),
+    dependents: text('dependents')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     unmetNeeds: integer('unmet_needs').notNull().default(0),
     // From the step's definition, fixed when the run starts: where it deploys
     // and which concurrency group its attempts queue in (lib/engine/concurrency.ts).
@@ -239,7 +241,13 @@ export const workItems = pgTable(
     passesHold: boolean('passes_hold').notNull().default(false),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('work_items_run_key_idx').on(t.runId, t.key)],
+  (t) => [
+    uniqueIndex('work_items_run_key_idx').on(t.runId, t.key),
+    // Whether a run has anything left to do, without reading its finished items (settleRuns).
+    index('work_items_unfinished_idx')
+      .on(t.runId)
+      .where(sql`${t.status} in ('pending', 'queued', 'running')`),
+  ],
 );
 
 export const attempts = pgTable(
@@ -505,14 +513,7 @@ export type UserRole = 'admin' | 'member';
 export type ProjectRole = 'viewer' | 'operator' | 'deployer' | 'admin';
 export type RunTrigger = 'manual' | 'api' | 'retry' | 'redeploy' | 'rollback' | 'schedule';
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type ItemStatus =
-  | 'pending'
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled'
-  | 'skipped';
+export type ItemStatus = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
 export type AttemptStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
 export type AttemptKind = 'initial' | 'auto_retry' | 'retry' | 'replay' | 'rerun' | 'reused';
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import { executePrepared, type Db } from '@/db/client';
 import { attempts } from '@/db/schema';
-import { EVENTS_CHANNEL } from '../events';
+import { notifyEvents } from '../events';
 import { rowsOf } from './sql-rows';
 
 /** What a worker needs of a claimed attempt, read in the claim itself. */
@@ -32,8 +32,15 @@ export interface ClaimedAttempt {
  * and counted up in the same statement, so concurrent claims never overshoot,
  * and a full group never holds back other work.
  */
-export async function claimAttempts(db: Db, workerId: string, leaseMs: number, limit: number): Promise<ClaimedAttempt[]> {
-  const result = await db.execute(sql`
+export async function claimAttempts(
+  db: Db,
+  workerId: string,
+  leaseMs: number,
+  limit: number,
+): Promise<ClaimedAttempt[]> {
+  const result = await executePrepared(
+    db,
+    sql`
     with free_groups as (
       select g.key, g.limit - g.running as free
       from concurrency_groups g
@@ -124,10 +131,12 @@ export async function claimAttempts(db: Db, workerId: string, leaseMs: number, l
     select rows.*,
       (select count(*) from new_events) as event_count,
       (select count(*) from counted) as group_count,
-      (select count(*) from deployments_started) as deployment_count,
-      case when exists (select 1 from rows) then pg_notify(${EVENTS_CHANNEL}, '') end as notified
-    from rows`);
-  return rowsOf(result).map((r) => ({
+      (select count(*) from deployments_started) as deployment_count
+    from rows`,
+  );
+  const rows = rowsOf(result);
+  if (rows.length > 0) notifyEvents(db);
+  return rows.map((r) => ({
     id: r.id as string,
     itemId: r.work_item_id as string,
     runId: r.run_id as string,

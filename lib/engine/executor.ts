@@ -1,13 +1,17 @@
-import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { AttemptError, LogStream } from '@/db/schema';
 import { safeJson, safeText } from '../safe-text';
 import { maskJson, maskText, StreamMasker } from '../secrets';
 import type { AttemptResult } from './finish-attempt';
-import { startStepChild, type OutputStream, type StepChild, type StepExit } from './spawner';
+import {
+  MAX_OUTPUTS_BYTES,
+  startStepChild,
+  type OutputStream,
+  type StepChild,
+  type StepExit,
+  type StepOutputs,
+} from './spawner';
 
-export const MAX_OUTPUTS_BYTES = 1024 * 1024;
 export const DEFAULT_LOG_CAP_BYTES = 16 * 1024 * 1024;
 /** How much of the end of stderr the error message may quote from. */
 const STDERR_TAIL_CHARS = 2000;
@@ -71,31 +75,31 @@ export function runStep(step: StepProcess): RunningStep {
   });
 
   const done = (async (): Promise<AttemptResult> => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'reprise-step-'));
-    const inputsFile = path.join(dir, 'inputs.json');
-    const outputsFile = path.join(dir, 'outputs.json');
-    try {
-      await fs.writeFile(inputsFile, JSON.stringify(step.inputs));
-      // A cancel that came while the folder was made: the step never starts.
-      if (stop) return safeResult(stop, secrets);
-      const env: Record<string, string> = {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: process.env.HOME ?? os.homedir(),
-        ...step.env,
-        ...inputVariables(step.inputs),
-        REPRISE_INPUTS: inputsFile,
-        REPRISE_OUTPUTS: outputsFile,
-        REPRISE_ATTEMPT: String(step.attemptNumber),
-        REPRISE_RUN_ID: step.runId,
-        REPRISE_STEP: step.stepKey,
-      };
-      child = startStepChild({ argv: step.argv, cwd: step.cwd, env, onText: (stream, text) => log.write(stream, text) }, step.viaSpawner);
-      const exit = await child.exited;
-      await log.end(exit);
-      return safeResult(await resultOf(exit, stop, log.stderrTail, step.argv[0], outputsFile), secrets);
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    // A cancel that came before the start: the step never starts.
+    if (stop) return safeResult(stop, secrets);
+    // REPRISE_INPUTS and REPRISE_OUTPUTS are added by whoever keeps the files (spawner.ts).
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? os.homedir(),
+      ...step.env,
+      ...inputVariables(step.inputs),
+      REPRISE_ATTEMPT: String(step.attemptNumber),
+      REPRISE_RUN_ID: step.runId,
+      REPRISE_STEP: step.stepKey,
+    };
+    child = startStepChild(
+      {
+        argv: step.argv,
+        cwd: step.cwd,
+        env,
+        inputs: JSON.stringify(step.inputs),
+        onText: (stream, text) => log.write(stream, text),
+      },
+      step.viaSpawner,
+    );
+    const exit = await child.exited;
+    await log.end(exit);
+    return safeResult(resultOf(exit, stop, log.stderrTail, step.argv[0]), secrets);
   })();
 
   const kill = (reason: StopReason) => {
@@ -108,7 +112,11 @@ export function runStep(step: StepProcess): RunningStep {
         () =>
           kill({
             status: 'failed',
-            error: { message: `Step timed out after ${formatMs(step.timeoutMs!)}`, exit_code: null, classification: 'timeout' },
+            error: {
+              message: `Step timed out after ${formatMs(step.timeoutMs!)}`,
+              exit_code: null,
+              classification: 'timeout',
+            },
           }),
         step.timeoutMs,
       )
@@ -123,28 +131,35 @@ export function runStep(step: StepProcess): RunningStep {
   };
 }
 
-async function resultOf(exit: StepExit, stop: StopReason | null, stderrTail: string, command: string, outputsFile: string): Promise<AttemptResult> {
+function resultOf(exit: StepExit, stop: StopReason | null, stderrTail: string, command: string): AttemptResult {
   if (exit.spawnError) {
     return {
       status: 'failed',
-      error: { message: `Could not start ${JSON.stringify(command)}: ${exit.spawnError}`, exit_code: null, classification: 'spawn' },
+      error: {
+        message: `Could not start ${JSON.stringify(command)}: ${exit.spawnError}`,
+        exit_code: null,
+        classification: 'spawn',
+      },
     };
   }
   if (stop) return stop;
   // The step may have done its work or not: like a worker that stopped
   // renewing its lease, so a retry policy may run it again.
-  if (exit.spawnerLost) return { status: 'lost', error: { message: exit.spawnerLost, exit_code: null, classification: 'lost' } };
+  if (exit.spawnerLost)
+    return { status: 'lost', error: { message: exit.spawnerLost, exit_code: null, classification: 'lost' } };
   if (exit.code !== 0) {
     return {
       status: 'failed',
       error: {
-        message: (exit.signal ? `Step was killed by ${exit.signal}` : `Step exited with code ${exit.code}`) + lastLine(stderrTail),
+        message:
+          (exit.signal ? `Step was killed by ${exit.signal}` : `Step exited with code ${exit.code}`) +
+          lastLine(stderrTail),
         exit_code: exit.code,
         classification: 'exit_code',
       },
     };
   }
-  return readOutputs(outputsFile);
+  return parseOutputs(exit.outputs);
 }
 
 function safeResult(result: AttemptResult, secrets: readonly string[]): AttemptResult {
@@ -157,7 +172,9 @@ function safeResult(result: AttemptResult, secrets: readonly string[]): AttemptR
 
 export function logCapFromEnv() {
   const value = Number(process.env.REPRISE_LOG_CAP_BYTES);
-  return Number.isFinite(value) && value >= 0 && process.env.REPRISE_LOG_CAP_BYTES ? Math.floor(value) : DEFAULT_LOG_CAP_BYTES;
+  return Number.isFinite(value) && value >= 0 && process.env.REPRISE_LOG_CAP_BYTES
+    ? Math.floor(value)
+    : DEFAULT_LOG_CAP_BYTES;
 }
 
 /**
@@ -220,9 +237,13 @@ class StepLog {
     }
     this.skipped += exit.skippedBytes;
     // The spawner's own tail of what it discarded past the cap never passed the maskers.
-    if (exit.stderrTail) this.stderrTail = (this.stderrTail + maskText(exit.stderrTail, this.secrets)).slice(-STDERR_TAIL_CHARS);
+    if (exit.stderrTail)
+      this.stderrTail = (this.stderrTail + maskText(exit.stderrTail, this.secrets)).slice(-STDERR_TAIL_CHARS);
     if (this.skipped > 0) {
-      this.deliver('system', `[reprise] log cut at ${formatBytes(this.capBytes)}: ${this.skipped.toLocaleString('en-US')} more bytes were not stored\n`);
+      this.deliver(
+        'system',
+        `[reprise] log cut at ${formatBytes(this.capBytes)}: ${this.skipped.toLocaleString('en-US')} more bytes were not stored\n`,
+      );
     }
     await this.settled;
   }
@@ -275,29 +296,24 @@ function formatBytes(n: number) {
   return `${n.toLocaleString('en-US')} bytes`;
 }
 
-async function readOutputs(file: string): Promise<AttemptResult> {
-  let text: string;
-  try {
-    const stat = await fs.stat(file);
-    if (stat.size > MAX_OUTPUTS_BYTES) {
-      return outputsError(`REPRISE_OUTPUTS holds ${stat.size} bytes; the limit is ${MAX_OUTPUTS_BYTES} (1 MiB)`);
-    }
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'succeeded', outputs: {} };
-    throw error;
+function parseOutputs(outputs: StepOutputs): AttemptResult {
+  if (outputs === null) return { status: 'succeeded', outputs: {} };
+  if ('size' in outputs) {
+    return outputsError(`REPRISE_OUTPUTS holds ${outputs.size} bytes; the limit is ${MAX_OUTPUTS_BYTES} (1 MiB)`);
   }
+  if ('error' in outputs) return outputsError(`REPRISE_OUTPUTS could not be read: ${outputs.error}`);
+  const text = outputs.text;
   if (text.trim() === '') return { status: 'succeeded', outputs: {} };
-  let outputs: unknown;
+  let parsed: unknown;
   try {
-    outputs = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     return outputsError(`REPRISE_OUTPUTS is not valid JSON: ${(error as Error).message}`);
   }
-  if (!outputs || typeof outputs !== 'object' || Array.isArray(outputs)) {
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return outputsError('REPRISE_OUTPUTS must hold a JSON object, like {"image": "app:1"}');
   }
-  return { status: 'succeeded', outputs: outputs as Record<string, unknown> };
+  return { status: 'succeeded', outputs: parsed as Record<string, unknown> };
 }
 
 const outputsError = (message: string): AttemptResult => ({

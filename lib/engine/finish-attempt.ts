@@ -1,15 +1,15 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import { executePrepared, type Db } from '@/db/client';
 import { attempts, runs, workItems, type AttemptError, type AttemptStatus, type LogStream } from '@/db/schema';
 import { PARKED_UNTIL } from '../deployments/gate';
 import { DEPLOYMENT_STATUS } from '../deployments/record';
-import { EVENTS_CHANNEL } from '../events';
+import { notifyEvents } from '../events';
+import { notifyAfterCommit } from '../notifier';
 import type { RetryPolicy } from '../pipelines/definition';
 import { pipelineVersion, type PipelineVersionInfo } from '../pipelines/version-cache';
 import { WORK_CHANNEL } from './channels';
 import { resolveInputsWith } from './inputs';
 import { rowsOf } from './sql-rows';
-
 
 export interface AttemptResult {
   status: Extract<AttemptStatus, 'succeeded' | 'failed' | 'cancelled' | 'lost'>;
@@ -64,24 +64,31 @@ export interface FinishOutcome {
  *   unmet needs goes down by one and those reaching 0 are queued (their inputs
  *   resolved here when they only use this step's outputs and the params, else
  *   left pending for the claim); on failure the pending steps below are skipped;
- * - the group's running count, the deployment's status, the run's counters
- *   (its final status when no item is left unfinished) and the events.
+ * - the group's running count, the deployment's status and the events.
+ * The run itself is not written: once this has committed, the caller asks
+ * settleRuns (lib/engine/settle-run.ts) whether the run has ended.
  * Only the worker holding the attempt may finish it, or the reaper when its
  * lease expired: a worker that lost its lease cannot overwrite the reaper's
  * verdict. Finishing twice is harmless (the second finds nothing to do).
  */
-export async function finishAttempt(db: Db, context: FinishContext, result: AttemptResult, options: FinishOptions): Promise<FinishOutcome> {
+export async function finishAttempt(
+  db: Db,
+  context: FinishContext,
+  result: AttemptResult,
+  options: FinishOptions,
+): Promise<FinishOutcome> {
   const version = await pipelineVersion(db, context.pipelineVersionId);
   const plan = planFinish(version, context, result);
   const logs = options.logs ?? [];
-  const ownerCheck = options.workerId
-    ? sql`worker_id = ${options.workerId}::text`
-    : sql`lease_expires_at < now()`;
-  const json = (value: unknown) => (value === null || value === undefined ? sql`null::jsonb` : sql`${JSON.stringify(value)}::jsonb`);
+  const ownerCheck = options.workerId ? sql`worker_id = ${options.workerId}::text` : sql`lease_expires_at < now()`;
+  const json = (value: unknown) =>
+    // Sent as text and cast here: a prepared statement's jsonb parameter would be JSON-encoded once more by the driver.
+    value === null || value === undefined ? sql`null::jsonb` : sql`${JSON.stringify(value)}::text::jsonb`;
   const keys = [context.key, ...plan.dependents.map((d) => d.key), ...plan.skip];
-  const notifyWork = options.workerId ?? '';
 
-  const raw = await db.execute(sql`
+  const raw = await executePrepared(
+    db,
+    sql`
     with fin as (
       update attempts set
         status = ${result.status}::text, outputs = ${json(result.outputs ?? null)}, error = ${json(result.error ?? null)},
@@ -260,35 +267,6 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       from fin where d.attempt_id = fin.id
       returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
     ),
-    counts as (
-      select
-        -(case when o.result in ('succeeded', 'failed', 'cancelled') then 1 else 0 end) - (select count(*) from skipped)::int as du,
-        (case when o.result = 'failed' then 1 else 0 end) + (select count(*) from skipped)::int as df,
-        (case when o.result = 'cancelled' then 1 else 0 end) as dc
-      from outcome o
-    ),
-    run_update as (
-      update runs r set
-        unfinished_items = r.unfinished_items + c.du,
-        failed_items = r.failed_items + c.df,
-        cancelled_items = r.cancelled_items + c.dc,
-        status = case when r.unfinished_items + c.du = 0 then
-                   case when r.cancelled_items + c.dc > 0 then 'cancelled'
-                        when r.failed_items + c.df > 0 then 'failed' else 'succeeded' end
-                 else r.status end,
-        finished_at = case when r.unfinished_items + c.du = 0 then now() else r.finished_at end
-      from counts c
-      where r.id = ${context.runId}::uuid and (c.du <> 0 or c.df <> 0 or c.dc <> 0)
-      returning r.id, r.project_id, r.status, r.attempt, r.unfinished_items
-    ),
-    -- The run ended before a predeployed step ran: that deployment ends with it.
-    undeployed as (
-      update deployments d set status = case when u.status = 'cancelled' then 'cancelled' else 'failed' end,
-             completed_at = now(), error_message = 'Not deployed: a step it needs did not succeed.'
-      from run_update u
-      where d.run_id = u.id and u.unfinished_items = 0 and d.attempt_id is null and d.status = 'pending'
-      returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
-    ),
     new_events as (
       insert into events (type, project_id, run_id, payload)
       select 'attempt.finished', run.project_id, run.id, jsonb_build_object(
@@ -305,10 +283,7 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       select 'item.status_changed', run.project_id, run.id, jsonb_build_object(
         'run_id', run.id, 'item_id', s.id, 'key', s.key, 'status', 'skipped', 'previous', 'pending')
       from skipped s, run
-      union all
-      select 'run.status_changed', u.project_id, u.id, jsonb_build_object(
-        'run_id', u.id, 'status', u.status, 'previous', 'running', 'attempt', u.attempt)
-      from run_update u where u.unfinished_items = 0
+
       union all
       select 'deployment.created', d.project_id, d.run_id, jsonb_build_object(
         'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
@@ -319,11 +294,6 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
         'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
         'status', d.status, 'previous', 'running', 'run_id', d.run_id)
       from deploy_finished d join environments e on e.id = d.environment_id
-      union all
-      select 'deployment.status_changed', d.project_id, d.run_id, jsonb_build_object(
-        'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
-        'status', d.status, 'previous', 'pending', 'run_id', d.run_id)
-      from undeployed d join environments e on e.id = d.environment_id
       returning 1
     )
     select
@@ -337,14 +307,16 @@ export async function finishAttempt(db: Db, context: FinishContext, result: Atte
       (select count(*) from new_attempts) as queued,
       (select count(*) from released) + (select count(*) from groups_known) as groups_touched,
       (select count(*) from deploy_rows) + (select count(*) from deploy_finished) + (select count(*) from taken_over)
-        + (select count(*) from undeployed) as deployments_touched,
-      (select count(*) from run_update) as run_updated,
-      (select count(*) from new_events) as events_written,
-      case when exists (select 1 from fin) then pg_notify(${EVENTS_CHANNEL}, '') end as notified_events,
-      case when exists (select 1 from new_attempts) then pg_notify(${WORK_CHANNEL}, ${notifyWork}::text) end as notified_work`);
+        as deployments_touched,
+      (select count(*) from new_events) as events_written`,
+  );
   const [row] = rowsOf(raw);
+  const finished = Number(row.finished) > 0;
+  if (finished) notifyEvents(db);
+  // Other workers: ours claims after its finish anyway (and ignores its own notifications).
+  if (Number(row.queued) > 0) notifyAfterCommit(db, WORK_CHANNEL, options.workerId ?? '');
   return {
-    finished: Number(row.finished) > 0,
+    finished,
     result: (row.result as string | null) ?? null,
     retryAt: row.retry_at ? new Date(row.retry_at as string) : null,
     queued: Number(row.queued),

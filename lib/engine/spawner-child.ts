@@ -4,12 +4,18 @@
  * Why a string and not a file beside this one: the engine is bundled into the
  * Next.js server, where no path to a sibling file survives the build, while a
  * string goes wherever the module goes. It is plain CommonJS with only
- * `node:child_process`, so the process stays small (~40 MB) and a spawn from
+ * Node's own modules, so the process stays small (~40 MB) and a spawn from
  * it costs a fraction of one from the app (see ENGINE-NOTES). It is exercised
  * by lib/engine/executor.test.ts; keep it free of backticks and dollar-brace.
  *
+ * The spawner also keeps each step's files, so the parent's event loop does
+ * no file work per step: the inputs file it writes before the start
+ * (REPRISE_INPUTS) and the outputs file it reads after the exit
+ * (REPRISE_OUTPUTS), both in a private folder of its own, removed once read.
+ *
  * Protocol (JSON over the IPC channel), parent → spawner:
- *   { t: 'spawn', id, argv, cwd, env }        start a step in its own process group
+ *   { t: 'spawn', id, argv, cwd, env, inputs } start a step in its own process group;
+ *                                             inputs: the JSON text of its inputs file
  *   { t: 'ack', id, n }                       n more 'out' messages of the step were taken in
  *   { t: 'discard', id, tailChars }           from now on only count its output
  *   { t: 'kill', id }                         SIGTERM its group, SIGKILL after the grace period
@@ -21,16 +27,23 @@
  * spawner → parent:
  *   { t: 'pid', id, pid }
  *   { t: 'out', id, stream, text }            one message per 'data' event
- *   { t: 'exit', id, code, signal, error, skipped, tail }
+ *   { t: 'exit', id, code, signal, error, skipped, tail, outputs }
+ *                                             outputs: null (no file), { text } or { size } (over maxOutputsBytes)
  */
 export const SPAWNER_CHILD_SOURCE = `
 'use strict';
 // What ps shows instead of this whole source.
 process.title = 'reprise step spawner';
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 const { StringDecoder } = require('node:string_decoder');
 
 const GRACE_MS = Number(process.env.REPRISE_KILL_GRACE_MS) || 3000;
+const MAX_OUTPUTS_BYTES = Number(process.env.REPRISE_MAX_OUTPUTS_BYTES);
+// Private to this process (mode 0700), removed when it goes.
+const filesDir = fs.mkdtempSync(path.join(process.env.REPRISE_STEP_TMPDIR || '/tmp', 'reprise-steps-'));
+process.on('exit', () => fs.rmSync(filesDir, { recursive: true, force: true }));
 // Unacknowledged output messages of one step (each at most one 64 KiB read).
 const WINDOW = 4;
 const steps = new Map();
@@ -58,20 +71,38 @@ function updateFlow(step) {
   }
 }
 
+// The outputs file as the step left it, then both files removed.
+function takeOutputs(files) {
+  let outputs = null;
+  try {
+    const size = fs.statSync(files.outputs).size;
+    outputs = size > MAX_OUTPUTS_BYTES ? { size } : { text: fs.readFileSync(files.outputs, 'utf8') };
+  } catch (error) {
+    if (error.code !== 'ENOENT') outputs = { error: error.message };
+  }
+  for (const file of [files.inputs, files.outputs]) fs.rmSync(file, { force: true });
+  return outputs;
+}
+
 function start(request) {
+  const files = {
+    inputs: path.join(filesDir, request.id + '-inputs.json'),
+    outputs: path.join(filesDir, request.id + '-outputs.json'),
+  };
   let child;
   try {
+    fs.writeFileSync(files.inputs, request.inputs);
     child = spawn(request.argv[0], request.argv.slice(1), {
       cwd: request.cwd,
-      env: request.env,
+      env: Object.assign({}, request.env, { REPRISE_INPUTS: files.inputs, REPRISE_OUTPUTS: files.outputs }),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
-    send({ t: 'exit', id: request.id, code: null, signal: null, error: error.message, skipped: 0, tail: '' });
+    send({ t: 'exit', id: request.id, code: null, signal: null, error: error.message, skipped: 0, tail: '', outputs: takeOutputs(files) });
     return;
   }
-  const step = { id: request.id, child, pid: child.pid, unacked: 0, discarding: false, tailChars: 0, skipped: 0, tail: '', done: false };
+  const step = { id: request.id, child, files, pid: child.pid, unacked: 0, discarding: false, tailChars: 0, skipped: 0, tail: '', done: false };
   steps.set(step.id, step);
   if (step.pid) send({ t: 'pid', id: step.id, pid: step.pid });
   for (const name of ['stdout', 'stderr']) {
@@ -108,7 +139,8 @@ function finish(step, result) {
   if (step.done) return;
   step.done = true;
   steps.delete(step.id);
-  send({ t: 'exit', id: step.id, code: result.code, signal: result.signal, error: result.error, skipped: step.skipped, tail: step.tail });
+  const outputs = takeOutputs(step.files);
+  send({ t: 'exit', id: step.id, code: result.code, signal: result.signal, error: result.error, skipped: step.skipped, tail: step.tail, outputs });
   if (shuttingDown && steps.size === 0) process.exit(0);
 }
 

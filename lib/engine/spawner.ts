@@ -1,20 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { SPAWNER_CHILD_SOURCE } from './spawner-child';
 
 /** Between SIGTERM to a step's process group and SIGKILL. */
 export const KILL_GRACE_MS = 3000;
+/** The most a step's outputs file may hold. */
+export const MAX_OUTPUTS_BYTES = 1024 * 1024;
 
 export type OutputStream = 'stdout' | 'stderr';
 
 export interface StepChildRequest {
   argv: string[];
   cwd: string;
-  /** The step's whole environment: nothing else is added. */
+  /** The step's whole environment, to which only REPRISE_INPUTS and REPRISE_OUTPUTS are added. */
   env: Record<string, string>;
+  /** The JSON text of the step's inputs file (REPRISE_INPUTS). */
+  inputs: string;
   onText(stream: OutputStream, text: string): void;
 }
+
+/** What the step left in its outputs file (REPRISE_OUTPUTS): nothing, its text, or only its size when over MAX_OUTPUTS_BYTES. */
+export type StepOutputs = null | { text: string } | { size: number } | { error: string };
 
 export interface StepExit {
   code: number | null;
@@ -27,6 +36,7 @@ export interface StepExit {
   skippedBytes: number;
   /** The end of stderr after discard(), which onText did not see. */
   stderrTail: string;
+  outputs: StepOutputs;
 }
 
 /** A step's process, started directly or by the spawner: the executor cannot tell. */
@@ -67,27 +77,62 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals) {
   }
 }
 
+/**
+ * A step's two files in a folder of its own, for a step started directly
+ * (the spawner keeps them the same way in its own folder: spawner-child.ts).
+ */
+function stepFiles(inputs: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-step-'));
+  const files = { inputs: path.join(dir, 'inputs.json'), outputs: path.join(dir, 'outputs.json') };
+  fs.writeFileSync(files.inputs, inputs);
+  return {
+    env: { REPRISE_INPUTS: files.inputs, REPRISE_OUTPUTS: files.outputs },
+    /** The outputs as the step left them; the folder is removed. */
+    take(): StepOutputs {
+      try {
+        const { size } = fs.statSync(files.outputs);
+        return size > MAX_OUTPUTS_BYTES ? { size } : { text: fs.readFileSync(files.outputs, 'utf8') };
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : { error: (error as Error).message };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
 function startDirectly(request: StepChildRequest): StepChild {
   let child: ChildProcess;
+  let files: ReturnType<typeof stepFiles> | null = null;
   try {
+    files = stepFiles(request.inputs);
     child = spawn(request.argv[0], request.argv.slice(1), {
       cwd: request.cwd,
-      env: request.env as NodeJS.ProcessEnv,
+      env: { ...request.env, ...files.env } as unknown as NodeJS.ProcessEnv,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } catch (error) {
-    const exited = Promise.resolve({ ...noExit, spawnError: (error as Error).message });
+    const exited = Promise.resolve({ ...noExit, spawnError: (error as Error).message, outputs: files?.take() ?? null });
     return { kill() {}, pause() {}, resume() {}, discard() {}, exited };
   }
+  const taken = files;
   const output = new OutputReader((stream, text) => request.onText(stream, text));
   const streams = [child.stdout!, child.stderr!];
   output.read('stdout', child.stdout!);
   output.read('stderr', child.stderr!);
   let killed = false;
   const exited = new Promise<StepExit>((resolve) => {
-    child.once('error', (error) => resolve({ ...noExit, spawnError: error.message }));
-    child.once('close', (code, signal) => resolve({ code, signal, skippedBytes: output.skippedBytes, stderrTail: output.stderrTail }));
+    child.once('error', (error) => resolve({ ...noExit, spawnError: error.message, outputs: taken.take() }));
+    child.once('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        skippedBytes: output.skippedBytes,
+        stderrTail: output.stderrTail,
+        outputs: taken.take(),
+      }),
+    );
   });
   return {
     exited,
@@ -151,7 +196,7 @@ class OutputReader {
   }
 }
 
-const noExit: StepExit = { code: null, signal: null, skippedBytes: 0, stderrTail: '' };
+const noExit: StepExit = { code: null, signal: null, skippedBytes: 0, stderrTail: '', outputs: null };
 
 interface SpawnerEntry {
   request: StepChildRequest;
@@ -167,7 +212,16 @@ interface SpawnerEntry {
 type FromSpawner =
   | { t: 'pid'; id: number; pid: number }
   | { t: 'out'; id: number; stream: OutputStream; text: string }
-  | { t: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null; error: string | null; skipped: number; tail: string };
+  | {
+      t: 'exit';
+      id: number;
+      code: number | null;
+      signal: NodeJS.Signals | null;
+      error: string | null;
+      skipped: number;
+      tail: string;
+      outputs: StepOutputs;
+    };
 
 /**
  * One long-lived small Node process that forks the steps. It dies with this
@@ -216,7 +270,7 @@ class Spawner {
       entry = { request, resolve, unacked: 0, held: false, ackScheduled: false };
       this.entries.set(id, entry);
     });
-    this.send({ t: 'spawn', id, argv: request.argv, cwd: request.cwd, env: request.env });
+    this.send({ t: 'spawn', id, argv: request.argv, cwd: request.cwd, env: request.env, inputs: request.inputs });
     this.updateRef();
     let killed = false;
     return {
@@ -261,6 +315,7 @@ class Spawner {
         spawnError: message.error ?? undefined,
         skippedBytes: message.skipped,
         stderrTail: message.tail,
+        outputs: message.outputs,
       });
     }
   }
@@ -304,6 +359,8 @@ function spawnerEnvironment(): Record<string, string> {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? os.homedir(),
     REPRISE_KILL_GRACE_MS: String(KILL_GRACE_MS),
+    REPRISE_MAX_OUTPUTS_BYTES: String(MAX_OUTPUTS_BYTES),
+    REPRISE_STEP_TMPDIR: os.tmpdir(),
   };
 }
 

@@ -13,10 +13,17 @@ import {
   type ClaimedAttempt,
 } from './claim';
 import { runStep } from './executor';
-import { finishAttempt, finishContext, type AttemptResult, type FinishContext, type FinishOptions } from './finish-attempt';
+import {
+  finishAttempt,
+  finishContext,
+  type AttemptResult,
+  type FinishContext,
+  type FinishOptions,
+} from './finish-attempt';
 import { inputsForClaim } from './inputs';
 import { errorMessage } from './error-message';
 import { LogWriter } from './log-writer';
+import { settleRuns, systemListUnsettledRuns } from './settle-run';
 import { maskText, secretValues } from '../secrets';
 
 export interface WorkerOptions {
@@ -135,9 +142,30 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     }
   };
 
+  // Runs whose steps this worker finished, to be asked whether they ended
+  // (lib/engine/settle-run.ts): one settle in flight, the runs finished
+  // meanwhile go together in the next. It does not hold up the next claim.
+  const toSettle = new Set<string>();
+  let settling: Promise<void> | null = null;
+  const settleSoon = (runId?: string) => {
+    if (runId) toSettle.add(runId);
+    if (settling || toSettle.size === 0 || crashed) return;
+    const runIds = [...toSettle];
+    toSettle.clear();
+    settling = untilAnswered('ending finished runs', () => settleRuns(db, runIds))
+      .then(() => {})
+      .finally(() => {
+        settling = null;
+        settleSoon();
+      });
+  };
+
   const finish = async (context: FinishContext, result: AttemptResult, finishOptions: FinishOptions) => {
-    const outcome = await untilAnswered(`finishing ${context.id}`, () => finishAttempt(db, context, result, finishOptions));
+    const outcome = await untilAnswered(`finishing ${context.id}`, () =>
+      finishAttempt(db, context, result, finishOptions),
+    );
     if (outcome?.retryAt) wakeAt(outcome.retryAt);
+    if (outcome?.finished) settleSoon(context.runId);
     return outcome;
   };
 
@@ -145,24 +173,29 @@ export async function startWorker(database: Database, options: WorkerOptions = {
 
   const execute = async (claim: ClaimedAttempt) => {
     if (crashed) return;
-    const version = await untilAnswered(`reading the pipeline of ${claim.id}`, () => pipelineVersion(db, claim.pipelineVersionId));
+    const version = await untilAnswered(`reading the pipeline of ${claim.id}`, () =>
+      pipelineVersion(db, claim.pipelineVersionId),
+    );
     if (!version) return;
     const step = version.steps.get(claim.key)!;
     const context: FinishContext = { ...claim };
     let leaseLost = false;
-    const heartbeat = setInterval(() => {
-      if (crashed) return;
-      renewLease(db, claim.id, id, leaseMs)
-        .then((lease) => {
-          if (!lease) {
-            leaseLost = true;
-            running.get(claim.id)?.cancel('The lease on this attempt was lost');
-          } else if (lease.cancelRequested) {
-            running.get(claim.id)?.cancel('Cancelled by request');
-          }
-        })
-        .catch((error: Error) => log(`heartbeat failed for ${claim.id}: ${errorMessage(error)}`));
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        if (crashed) return;
+        renewLease(db, claim.id, id, leaseMs)
+          .then((lease) => {
+            if (!lease) {
+              leaseLost = true;
+              running.get(claim.id)?.cancel('The lease on this attempt was lost');
+            } else if (lease.cancelRequested) {
+              running.get(claim.id)?.cancel('Cancelled by request');
+            }
+          })
+          .catch((error: Error) => log(`heartbeat failed for ${claim.id}: ${errorMessage(error)}`));
+      },
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     try {
       const checked = await untilAnswered(`resolving the inputs of ${claim.id}`, () =>
         inputsForClaim(db, claim, step, claim.params),
@@ -237,9 +270,14 @@ export async function startWorker(database: Database, options: WorkerOptions = {
           },
           { workerId: null },
         );
-        if (outcome.finished) log(`attempt ${expired.id} lost (lease of ${expired.workerId} expired)`);
+        if (outcome.finished) {
+          log(`attempt ${expired.id} lost (lease of ${expired.workerId} expired)`);
+          settleSoon(context.runId);
+        }
         if (outcome.retryAt) wakeAt(outcome.retryAt);
       }
+      // A worker that died between a finish and its settle left its run in progress with nothing to do.
+      for (const runId of await systemListUnsettledRuns(db)) settleSoon(runId);
     } catch (error) {
       if (!stopped) log(`reaper failed: ${errorMessage(error)}`);
     }
@@ -265,6 +303,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       clearInterval(reaper);
       await unlisten().catch(() => {});
       await Promise.allSettled([...active]);
+      while (settling) await settling;
     },
     crash() {
       stopped = crashed = true;
@@ -277,5 +316,9 @@ export async function startWorker(database: Database, options: WorkerOptions = {
 }
 
 function internalError(error: unknown): AttemptError {
-  return { message: `Reprise could not run the step: ${(error as Error).message}`, exit_code: null, classification: 'spawn' };
+  return {
+    message: `Reprise could not run the step: ${(error as Error).message}`,
+    exit_code: null,
+    classification: 'spawn',
+  };
 }

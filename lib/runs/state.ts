@@ -1,8 +1,15 @@
+import { sql } from 'drizzle-orm';
 import type { AttemptStatus, ItemStatus, RunStatus } from '@/db/schema';
 
 export const FINISHED_ATTEMPT: AttemptStatus[] = ['succeeded', 'failed', 'cancelled', 'lost'];
 export const FINISHED_ITEM: ItemStatus[] = ['succeeded', 'failed', 'cancelled', 'skipped'];
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly RunStatus[];
 /** How a run was started (the run history's trigger filter). */
 export const RUN_TRIGGERS = ['manual', 'api', 'retry', 'redeploy', 'rollback', 'schedule'];
 export const FINISHED_RUN: RunStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -25,8 +32,11 @@ export function finishedRunStatus(items: { status: ItemStatus }[]): RunStatus {
 export const UNFINISHED_ITEM: ItemStatus[] = ['pending', 'queued', 'running'];
 export const FAILED_ITEM: ItemStatus[] = ['failed', 'skipped'];
 
-/** How an item's change of status moves its run's counters (runs.unfinished_items, failed_items, cancelled_items). */
-export function countersDelta(from: ItemStatus, to: ItemStatus) {
-  const count = (list: ItemStatus[]) => Number(list.includes(to)) - Number(list.includes(from));
-  return { unfinished: count(UNFINISHED_ITEM), failed: count(FAILED_ITEM), cancelled: count(['cancelled']) };
+/** UNFINISHED_ITEM as an SQL list, for `status in (…)` (the partial index work_items_unfinished_idx has it). */
+export const UNFINISHED_ITEM_SQL = sql.raw(UNFINISHED_ITEM.map((s) => `'${s}'`).join(', '));
+
+/** Whether an item's change of status changes what its run's status derives from: unfinished, failed, cancelled. */
+export function changesRunOutcome(from: ItemStatus, to: ItemStatus) {
+  const differs = (list: ItemStatus[]) => list.includes(from) !== list.includes(to);
+  return differs(UNFINISHED_ITEM) || differs(FAILED_ITEM) || differs(['cancelled']);
 }

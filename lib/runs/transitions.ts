@@ -8,7 +8,7 @@ import { WORK_CHANNEL } from '../engine/channels';
 import { ensureConcurrencyGroups } from '../engine/concurrency';
 import type { EventSink } from '../events';
 import type { AttemptRow, ItemRow, RunRow } from './load';
-import { countersDelta } from './state';
+import { changesRunOutcome, isFinishedRun, UNFINISHED_ITEM_SQL } from './state';
 
 type ItemRequest = Partial<Pick<ItemRow, 'requestedBy' | 'requestedReason'>>;
 const BATCH = 500;
@@ -28,12 +28,11 @@ export interface NewAttempt {
 
 /**
  * The writes of one operator action on a run (trigger, retry, replay, cancel):
- * each changes one row and emits its event; the run's counters collect the
- * item transitions and the run's row is written once, last (see lockRun's
- * lock order), by `save`.
+ * each changes one row and emits its event; the run's row is written once,
+ * last (see lockRun's lock order), by `save`.
  */
 export class RunChanges {
-  private delta = { unfinished: 0, failed: 0, cancelled: 0 };
+  private statusMayChange = false;
   private restart = false;
   private workQueued = false;
   private movedToVersion = false;
@@ -44,7 +43,11 @@ export class RunChanges {
     readonly run: RunRow,
   ) {}
 
-  async setItemStatus(item: ItemRow, status: ItemStatus, extra: Partial<Pick<ItemRow, 'requestedBy' | 'requestedReason'>> = {}) {
+  async setItemStatus(
+    item: ItemRow,
+    status: ItemStatus,
+    extra: Partial<Pick<ItemRow, 'requestedBy' | 'requestedReason'>> = {},
+  ) {
     await this.tx
       .update(workItems)
       .set({ status, updatedAt: new Date(), ...extra })
@@ -62,10 +65,7 @@ export class RunChanges {
   }
 
   private noteTransition(item: ItemRow, status: ItemStatus) {
-    const d = countersDelta(item.status, status);
-    this.delta.unfinished += d.unfinished;
-    this.delta.failed += d.failed;
-    this.delta.cancelled += d.cancelled;
+    if (changesRunOutcome(item.status, status)) this.statusMayChange = true;
     item.status = status;
   }
 
@@ -81,7 +81,11 @@ export class RunChanges {
     this.workQueued = true;
     const now = new Date();
     // Deploy steps may have to wait for an approval or a hold's release (lib/deployments/gate.ts).
-    const gates = await gatesFor(this.tx, this.run.projectId, list.map((l) => l.item));
+    const gates = await gatesFor(
+      this.tx,
+      this.run.projectId,
+      list.map((l) => l.item),
+    );
     const created: AttemptRow[] = [];
     for (let i = 0; i < list.length; i += BATCH) {
       const rows = await this.tx
@@ -129,7 +133,13 @@ export class RunChanges {
       where w.id = p.id`);
     const groups = list.flatMap(({ item }) =>
       item.concurrencyKey
-        ? [{ key: item.concurrencyKey, name: item.concurrencyKey.slice(this.run.projectId.length + 1), limit: item.concurrencyLimit ?? 1 }]
+        ? [
+            {
+              key: item.concurrencyKey,
+              name: item.concurrencyKey.slice(this.run.projectId.length + 1),
+              limit: item.concurrencyLimit ?? 1,
+            },
+          ]
         : [],
     );
     await ensureConcurrencyGroups(this.tx, this.run.projectId, groups);
@@ -173,37 +183,41 @@ export class RunChanges {
     this.movedToVersion = true;
   }
 
-  /** Writes the run's row: counters, status (derived once no item is left unfinished) and attempt. */
+  /**
+   * Writes the run's row: its status (derived from its items once none is
+   * left unfinished) and attempt. The action holds every item of the run
+   * (loadRunGraph with lock), so no step finishes meanwhile and what it reads
+   * here is exact; steps finishing later end the run themselves (settleRuns).
+   */
   async save(): Promise<RunRow> {
-    const { unfinished, failed, cancelled } = this.delta;
     const previous = this.run.status;
     const restart = this.restart;
     if (this.workQueued) this.sink.wake(WORK_CHANNEL);
     this.workQueued = false;
     // A new run whose first steps were queued changes nothing on its row.
-    if (!unfinished && !failed && !cancelled && !restart) return this.run;
+    if (!this.statusMayChange && !restart) return this.run;
     const [row] = await this.tx
       .update(runs)
       .set({
-        unfinishedItems: sql`${runs.unfinishedItems} + ${unfinished}::int`,
-        failedItems: sql`${runs.failedItems} + ${failed}::int`,
-        cancelledItems: sql`${runs.cancelledItems} + ${cancelled}::int`,
         attempt: restart ? sql`${runs.attempt} + 1` : sql`${runs.attempt}`,
         ...(this.movedToVersion ? { pipelineVersionId: this.run.pipelineVersionId } : {}),
         status: sql`case
-          when ${runs.unfinishedItems} + ${unfinished}::int = 0 then
-            case when ${runs.cancelledItems} + ${cancelled}::int > 0 then 'cancelled'
-                 when ${runs.failedItems} + ${failed}::int > 0 then 'failed' else 'succeeded' end
+          when not exists (select 1 from ${workItems} w where w.run_id = ${runs.id} and w.status in (${UNFINISHED_ITEM_SQL})) then
+            case when exists (select 1 from ${workItems} w where w.run_id = ${runs.id} and w.status = 'cancelled') then 'cancelled'
+                 when exists (select 1 from ${workItems} w where w.run_id = ${runs.id} and w.status in ('failed', 'skipped')) then 'failed'
+                 else 'succeeded' end
           when ${restart}::boolean then 'running'
           else ${runs.status} end`,
         startedAt: sql`coalesce(${runs.startedAt}, case when ${restart}::boolean then now() end)`,
-        finishedAt: sql`case when ${runs.unfinishedItems} + ${unfinished}::int = 0 then coalesce(${runs.finishedAt}, now()) end`,
+        finishedAt: sql`case
+          when not exists (select 1 from ${workItems} w where w.run_id = ${runs.id} and w.status in (${UNFINISHED_ITEM_SQL}))
+          then coalesce(${runs.finishedAt}, now()) end`,
       })
       .where(eq(runs.id, this.run.id))
       .returning();
     Object.assign(this.run, row);
-    if (row.unfinishedItems === 0) await settleUndeployed(this.tx, this.sink, row);
-    this.delta = { unfinished: 0, failed: 0, cancelled: 0 };
+    if (isFinishedRun(row.status)) await settleUndeployed(this.tx, this.sink, row);
+    this.statusMayChange = false;
     this.restart = false;
     this.movedToVersion = false;
     if (row.status !== previous || restart) {
@@ -220,7 +234,14 @@ export class RunChanges {
 
 /** A retry of `previous`: the same frozen inputs (or the same pending resolution), linked to it. */
 export function retryOf(previous: AttemptRow, triggeredBy: string, reason: string | null): NewAttempt {
-  return { kind: 'retry', inputs: previous.inputs, inputsPending: previous.inputsPending, triggeredBy, reason, retryOf: previous.id };
+  return {
+    kind: 'retry',
+    inputs: previous.inputs,
+    inputsPending: previous.inputsPending,
+    triggeredBy,
+    reason,
+    retryOf: previous.id,
+  };
 }
 
 /** Field-by-field changes between two input objects, for the replay's record. */

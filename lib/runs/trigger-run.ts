@@ -116,7 +116,6 @@ export async function createRun(tx: Tx, sink: EventSink, actor: Actor, spec: New
       gitMessage: spec.message,
       environment: steps.find((s) => s.environment)?.environment ?? null,
       deployAction: spec.deployAction ?? null,
-      unfinishedItems: steps.filter((s) => !reuse.has(s.key)).length,
     })
     .returning();
   const inRun = new Set(steps.map((s) => s.key));
