@@ -75,7 +75,8 @@ export function runStep(step: StepProcess): RunningStep {
   });
 
   const done = (async (): Promise<AttemptResult> => {
-    // A cancel that came before the start: the step never starts.
+    // A cancel asked for as soon as runStep returned comes before the start: the step never starts.
+    await Promise.resolve();
     if (stop) return safeResult(stop, secrets);
     // REPRISE_INPUTS and REPRISE_OUTPUTS are added by whoever keeps the files (spawner.ts).
     const env: Record<string, string> = {

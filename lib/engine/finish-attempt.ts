@@ -49,116 +49,179 @@ export interface FinishOutcome {
   result: string | null;
   /** When the automatic retry may start. */
   retryAt: Date | null;
-  /** Attempts this finish queued (dependents that became ready). */
+  /** Attempts the finish queued (dependents that became ready), in all of its batch. */
   queued: number;
 }
 
+/** One attempt to finish, as the worker (or the reaper) hands it over. */
+export interface FinishRequest {
+  context: FinishContext;
+  result: AttemptResult;
+  options: FinishOptions;
+}
+
 /**
- * Finishes an attempt and moves its run on — in one statement, without
- * locking the run or reading its graph, so a step's cost does not grow with
- * its run and the steps of one run do not take turns:
- * - the attempt's status, outputs, error (and its last log chunks);
+ * Finishes attempts and moves their runs on — several in one statement, so
+ * steps that end together share one commit, and without locking a run or
+ * reading its graph, so a step's cost does not grow with its run and the
+ * steps of one run do not take turns. For each attempt:
+ * - its status, outputs, error (and its last log chunks);
  * - an automatic retry when the step's policy allows one (decided here, in
  *   JavaScript, from the cached definition and the attempt's `auto_chain`);
  * - otherwise the item's final status; on success each dependent's count of
- *   unmet needs goes down by one and those reaching 0 are queued (their inputs
- *   resolved here when they only use this step's outputs and the params, else
- *   left pending for the claim); on failure the pending steps below are skipped;
+ *   unmet needs goes down (by as many of its needs as finish here) and those
+ *   reaching 0 are queued (their inputs resolved here when they only use one
+ *   finished step's outputs and the params, else left pending for the claim);
+ *   on failure the pending steps below are skipped;
  * - the group's running count, the deployment's status and the events.
- * The run itself is not written: once this has committed, the caller asks
- * settleRuns (lib/engine/settle-run.ts) whether the run has ended.
- * Only the worker holding the attempt may finish it, or the reaper when its
+ * Runs are not written: once this has committed, the caller asks settleRuns
+ * (lib/engine/settle-run.ts) whether they ended.
+ * Only the worker holding an attempt may finish it, or the reaper when its
  * lease expired: a worker that lost its lease cannot overwrite the reaper's
  * verdict. Finishing twice is harmless (the second finds nothing to do).
+ * Rows are locked in one order (attempts, then work items by id, then
+ * concurrency groups by key), so concurrent finishes never deadlock on them.
+ * Outcomes come back in the order of `requests`.
  */
-export async function finishAttempt(
-  db: Db,
-  context: FinishContext,
-  result: AttemptResult,
-  options: FinishOptions,
-): Promise<FinishOutcome> {
-  const version = await pipelineVersion(db, context.pipelineVersionId);
-  const plan = planFinish(version, context, result);
-  const logs = options.logs ?? [];
-  const ownerCheck = options.workerId ? sql`worker_id = ${options.workerId}::text` : sql`lease_expires_at < now()`;
-  const json = (value: unknown) =>
-    // Sent as text and cast here: a prepared statement's jsonb parameter would be JSON-encoded once more by the driver.
-    value === null || value === undefined ? sql`null::jsonb` : sql`${JSON.stringify(value)}::text::jsonb`;
-  const keys = [context.key, ...plan.dependents.map((d) => d.key), ...plan.skip];
+export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise<FinishOutcome[]> {
+  if (requests.length === 0) return [];
+  const batch = await Promise.all(
+    requests.map(async ({ context, result, options }) => {
+      const plan = planFinish(await pipelineVersion(db, context.pipelineVersionId), context, result);
+      const logs = options.logs ?? [];
+      return {
+        attempt_id: context.id,
+        run_id: context.runId,
+        key: context.key,
+        status: result.status,
+        outputs: result.outputs ?? null,
+        error: result.error ?? null,
+        inputs: options.inputs ?? null,
+        worker_id: options.workerId,
+        retry: plan.retry && { delay_ms: plan.retry.delayMs, reason: plan.retry.reason },
+        dependents: plan.dependents,
+        skip: plan.skip,
+        logs,
+        log_seq: logs.length ? logs[logs.length - 1].seq : null,
+        deploy_status: DEPLOYMENT_STATUS[result.status],
+        error_message: result.error?.message ?? null,
+      };
+    }),
+  );
 
   const raw = await executePrepared(
     db,
     sql`
-    with fin as (
-      update attempts set
-        status = ${result.status}::text, outputs = ${json(result.outputs ?? null)}, error = ${json(result.error ?? null)},
+    with b as (
+      -- Sent as text and cast here: a prepared statement's jsonb parameter would be JSON-encoded once more by the driver.
+      select * from jsonb_to_recordset(${JSON.stringify(batch)}::text::jsonb) as b(
+        attempt_id uuid, run_id uuid, key text, status text, outputs jsonb, error jsonb, inputs jsonb, worker_id text,
+        retry jsonb, dependents jsonb, skip jsonb, logs jsonb, log_seq int, deploy_status text, error_message text)
+    ),
+    fin as (
+      update attempts a set
+        status = b.status, outputs = b.outputs, error = b.error,
         finished_at = now(), lease_expires_at = null,
-        inputs = coalesce(${json(options.inputs ?? null)}, inputs),
-        inputs_pending = inputs_pending and ${options.inputs == null}::boolean
-      where id = ${context.id}::uuid and status = 'running' and ${ownerCheck}
-      returning id, work_item_id, run_id, number, inputs, inputs_pending, triggered_by, cancel_requested, auto_chain, concurrency_key,
-                pipeline_version_id
+        inputs = coalesce(b.inputs, a.inputs),
+        inputs_pending = a.inputs_pending and b.inputs is null
+      from b
+      where a.id = b.attempt_id and a.status = 'running'
+        and case when b.worker_id is null then a.lease_expires_at < now() else a.worker_id = b.worker_id end
+      returning a.id, a.work_item_id, a.run_id, a.number, a.inputs, a.inputs_pending, a.triggered_by, a.cancel_requested,
+                a.auto_chain, a.concurrency_key, a.pipeline_version_id
     ),
     logs as (
       insert into log_chunks (attempt_id, seq, stream, text)
-      select ${context.id}::uuid, x.seq, x.stream, x.text
-      from jsonb_to_recordset(${json(logs)}) as x(seq int, stream text, text text)
+      select b.attempt_id, x.seq, x.stream, x.text
+      from b cross join lateral jsonb_to_recordset(b.logs) as x(seq int, stream text, text text)
       on conflict do nothing
       returning seq
     ),
+    fb as (
+      select fin.*, b.key, b.status as result_status, b.retry, b.dependents, b.skip, b.log_seq, b.deploy_status,
+             b.error_message
+      from fin join b on b.attempt_id = fin.id
+    ),
+    wanted as (
+      select run_id, key from fb
+      union
+      select fb.run_id, d.key from fb cross join lateral jsonb_to_recordset(fb.dependents) as d(key text)
+      union
+      select fb.run_id, s.key from fb cross join lateral jsonb_array_elements_text(fb.skip) as s(key)
+    ),
     locked as (
-      select w.id, w.key, w.status, w.latest_attempt_id, w.attempt_count, w.unmet_needs, w.requested_by,
+      select w.id, w.run_id, w.key, w.status, w.latest_attempt_id, w.attempt_count, w.unmet_needs, w.requested_by,
              w.requested_reason, w.environment, w.concurrency_key, w.concurrency_limit, w.approval_role, w.passes_hold
-      from work_items w join fin on w.run_id = fin.run_id
-      where w.key in (select jsonb_array_elements_text(${json(keys)}))
+      from work_items w join wanted on w.run_id = wanted.run_id and w.key = wanted.key
       order by w.id
       for update of w
     ),
     run as (
       select id, project_id, attempt, triggered_by, trigger, git_commit, git_branch, git_message, deploy_action, pipeline_version_id
-      from runs where id = ${context.runId}::uuid
+      from runs where id in (select run_id from fb)
     ),
     outcome as (
-      select l.*, fin.id as attempt_id,
+      select l.*, fb.id as attempt_id, fb.retry, fb.dependents, fb.skip,
         case
-          when l.latest_attempt_id is distinct from fin.id then 'superseded'
-          when ${json(plan.retry)} is not null and not fin.cancel_requested then 'retry'
-          when ${result.status}::text = 'succeeded' then 'succeeded'
-          when ${result.status}::text = 'cancelled' or fin.cancel_requested then 'cancelled'
+          when l.latest_attempt_id is distinct from fb.id then 'superseded'
+          when fb.retry is not null and not fb.cancel_requested then 'retry'
+          when fb.result_status = 'succeeded' then 'succeeded'
+          when fb.result_status = 'cancelled' or fb.cancel_requested then 'cancelled'
           else 'failed'
         end as result
-      from locked l join fin on l.id = fin.work_item_id
+      from fb join locked l on l.id = fb.work_item_id
     ),
     retry_attempt as (
       insert into attempts (id, work_item_id, run_id, number, kind, status, inputs, inputs_pending, reason,
                             triggered_by, retry_of, run_attempt, auto_chain, concurrency_key, concurrency_limit, available_at,
                             pipeline_version_id)
-      select gen_random_uuid(), o.id, fin.run_id, o.attempt_count + 1, 'auto_retry', 'queued', fin.inputs, fin.inputs_pending,
-             ${plan.retry?.reason ?? null}::text, fin.triggered_by, fin.id, run.attempt, fin.auto_chain + 1,
-             o.concurrency_key, o.concurrency_limit, now() + ${plan.retry?.delayMs ?? 0}::int * interval '1 millisecond',
-             coalesce(fin.pipeline_version_id, run.pipeline_version_id)
-      from outcome o, fin, run where o.result = 'retry'
+      select gen_random_uuid(), o.id, fb.run_id, o.attempt_count + 1, 'auto_retry', 'queued', fb.inputs, fb.inputs_pending,
+             o.retry->>'reason', fb.triggered_by, fb.id, run.attempt, fb.auto_chain + 1,
+             o.concurrency_key, o.concurrency_limit, now() + (o.retry->>'delay_ms')::int * interval '1 millisecond',
+             coalesce(fb.pipeline_version_id, run.pipeline_version_id)
+      from outcome o join fb on fb.id = o.attempt_id join run on run.id = fb.run_id
+      where o.result = 'retry'
       returning id, work_item_id, number, kind, retry_of, triggered_by, available_at, reason
     ),
     self_update as (
       update work_items w set
         status = case when o.result = 'retry' then 'queued' else o.result end,
-        latest_attempt_id = coalesce((select id from retry_attempt), w.latest_attempt_id),
-        attempt_count = w.attempt_count + (select count(*) from retry_attempt)::int,
+        latest_attempt_id = coalesce(ra.id, w.latest_attempt_id),
+        attempt_count = w.attempt_count + case when ra.id is null then 0 else 1 end,
         updated_at = now()
-      from outcome o where w.id = o.id and o.result <> 'superseded'
+      from outcome o left join retry_attempt ra on ra.work_item_id = o.id
+      where w.id = o.id and o.result <> 'superseded'
       returning w.id
     ),
+    skip_ids as (
+      select distinct l.id, l.key, l.run_id
+      from outcome o cross join lateral jsonb_array_elements_text(o.skip) as s(key)
+      join locked l on l.run_id = o.run_id and l.key = s.key
+      where o.result in ('failed', 'cancelled') and l.status = 'pending'
+    ),
+    skipped as (
+      update work_items w set status = 'skipped', updated_at = now()
+      from skip_ids s where w.id = s.id
+      returning w.id, w.key, w.run_id
+    ),
+    -- A dependent of several steps finishing here counts each; one being
+    -- skipped here is only skipped.
+    dep_rows as (
+      select l.id, d.inputs
+      from outcome o cross join lateral jsonb_to_recordset(o.dependents) as d(key text, inputs jsonb, pending boolean)
+      join locked l on l.run_id = o.run_id and l.key = d.key
+      where o.result = 'succeeded' and l.id not in (select id from skip_ids)
+    ),
     deps as (
-      select l.*, d.inputs as new_inputs, d.pending,
-             (l.status = 'pending' and l.unmet_needs - 1 = 0) as ready, gen_random_uuid() as new_attempt_id
-      from locked l
-      join jsonb_to_recordset(${json(plan.dependents)}) as d(key text, inputs jsonb, pending boolean) on d.key = l.key
-      where (select result from outcome) = 'succeeded'
+      select l.*, x.n, x.new_inputs, x.new_inputs is null as pending,
+             (l.status = 'pending' and l.unmet_needs - x.n = 0) as ready, gen_random_uuid() as new_attempt_id
+      from (select id, count(*)::int as n, (array_agg(inputs) filter (where inputs is not null))[1] as new_inputs
+            from dep_rows group by id) x
+      join locked l on l.id = x.id
     ),
     deps_update as (
       update work_items w set
-        unmet_needs = w.unmet_needs - 1,
+        unmet_needs = w.unmet_needs - d.n,
         status = case when d.ready then 'queued' else w.status end,
         latest_attempt_id = case when d.ready then d.new_attempt_id else w.latest_attempt_id end,
         attempt_count = w.attempt_count + case when d.ready then 1 else 0 end,
@@ -181,7 +244,7 @@ export async function finishAttempt(
             where e.project_id = run.project_id and e.name = d.environment and e.hold is not null)
           then jsonb_build_object('kind', 'hold', 'environment', d.environment)
         end as parked
-      from deps d, run where d.ready
+      from deps d join run on run.id = d.run_id where d.ready
     ),
     new_attempts as (
       insert into attempts (id, work_item_id, run_id, number, kind, status, inputs, inputs_pending, reason,
@@ -191,59 +254,62 @@ export async function finishAttempt(
              case when d.latest_attempt_id is null then 'initial' else 'rerun' end, 'queued',
              coalesce(d.new_inputs, '{}'::jsonb), d.pending, d.requested_reason, coalesce(d.requested_by, run.triggered_by),
              d.latest_attempt_id, run.attempt, 1, d.concurrency_key, d.concurrency_limit,
-             case when g.parked is null then now() else ${PARKED_UNTIL.toISOString()}::timestamptz end, g.parked,
+             case when g.parked is null then now() else ${PARKED_UNTIL.toISOString()}::text::timestamptz end, g.parked,
              run.pipeline_version_id
-      from deps d join gates g on g.id = d.id, run where d.ready
+      from deps d join gates g on g.id = d.id join run on run.id = d.run_id where d.ready
       returning id, work_item_id, number, kind, retry_of, triggered_by, available_at, reason
     ),
-    skipped as (
-      update work_items w set status = 'skipped', updated_at = now()
-      from locked l
-      where w.id = l.id and l.status = 'pending'
-        and l.key in (select jsonb_array_elements_text(${json(plan.skip)}))
-        and (select result from outcome) in ('failed', 'cancelled')
-      returning w.id, w.key
+    groups_locked as (
+      select g.key from concurrency_groups g
+      where g.key in (select concurrency_key from fb where concurrency_key is not null)
+      order by g.key
+      for update of g
     ),
     released as (
-      update concurrency_groups g set running = greatest(g.running - 1, 0)
-      from fin where g.key = fin.concurrency_key
+      update concurrency_groups g set running = greatest(g.running - c.n, 0)
+      from (select concurrency_key, count(*)::int as n from fb where concurrency_key is not null group by 1) c
+      join groups_locked gl on gl.key = c.concurrency_key
+      where g.key = c.concurrency_key
       returning g.key
     ),
     groups_known as (
       insert into concurrency_groups (key, project_id, name, "limit")
       select distinct on (d.concurrency_key) d.concurrency_key, run.project_id,
              substr(d.concurrency_key, length(run.project_id::text) + 2), d.concurrency_limit
-      from deps d, run where d.ready and d.concurrency_key is not null
+      from deps d join run on run.id = d.run_id where d.ready and d.concurrency_key is not null
       on conflict (key) do nothing
       returning key
     ),
     created as (
-      select a.*, w.environment, w.key from (select * from retry_attempt union all select * from new_attempts) a
+      select a.*, w.environment, w.key, w.run_id from (select * from retry_attempt union all select * from new_attempts) a
       join locked w on w.id = a.work_item_id
     ),
     -- A redeploy wrote its deployment ahead (lib/deployments/record.ts predeploy):
     -- the deploy step's first attempt takes it over instead of making another.
     predeployed as (
-      select p.id, e.name from deployments p join environments e on e.id = p.environment_id, run
-      where p.run_id = run.id and p.attempt_id is null and p.status = 'pending'
+      select p.id, p.run_id, e.name from deployments p join environments e on e.id = p.environment_id
+      where p.run_id in (select id from run) and p.attempt_id is null and p.status = 'pending'
     ),
     taken_over as (
       update deployments p set attempt_id = c.id, triggered_by = coalesce(c.triggered_by, run.triggered_by)
-      from created c, predeployed pd, run
-      where p.id = pd.id and c.kind = 'initial' and c.environment = pd.name
+      from created c join predeployed pd on pd.run_id = c.run_id and pd.name = c.environment join run on run.id = c.run_id
+      where p.id = pd.id and c.kind = 'initial'
       returning p.id
     ),
     new_deploys as (
-      select c.*, row_number() over (partition by c.environment order by c.id) as n,
-             count(*) over (partition by c.environment) as of_env
-      from created c where c.environment is not null
-        and not (c.kind = 'initial' and c.environment in (select name from predeployed))
+      select c.*, run.project_id,
+             row_number() over (partition by run.project_id, c.environment order by c.id) as n,
+             count(*) over (partition by run.project_id, c.environment) as of_env
+      from created c join run on run.id = c.run_id
+      where c.environment is not null
+        and not (c.kind = 'initial' and exists (
+          select 1 from predeployed pd where pd.run_id = c.run_id and pd.name = c.environment))
     ),
     envs as (
       insert into environments (project_id, name, last_version)
-      select run.project_id, nd.environment, count(*) from new_deploys nd, run group by 1, 2
+      select nd.project_id, nd.environment, count(*) from new_deploys nd group by 1, 2
       on conflict (project_id, name) do update set last_version = environments.last_version + excluded.last_version
-      returning id, name, last_version
+      returning id, project_id, name, last_version
     ),
     deploy_rows as (
       insert into deployments (project_id, environment_id, version, status, trigger, triggered_by, git_commit,
@@ -257,33 +323,32 @@ export async function finishAttempt(
              case when x.linked and run.deploy_action->>'action' = 'rollback' then (run.deploy_action->>'of')::uuid end,
              case when x.linked and run.deploy_action->>'action' = 'rollback' then (run.deploy_action->>'from')::uuid end,
              coalesce(nd.reason, case when x.linked then run.deploy_action->>'reason' end)
-      from new_deploys nd join envs e on e.name = nd.environment, run,
+      from new_deploys nd join envs e on e.project_id = nd.project_id and e.name = nd.environment
+           join run on run.id = nd.run_id,
            lateral (select nd.kind = 'initial' and run.deploy_action->>'step' = nd.key as linked) x
       returning id, project_id, run_id, environment_id, version, status
     ),
     deploy_finished as (
-      update deployments d set status = ${DEPLOYMENT_STATUS[result.status]}::text, completed_at = now(),
-             error_message = ${result.error?.message ?? null}::text
-      from fin where d.attempt_id = fin.id
+      update deployments d set status = fb.deploy_status, completed_at = now(), error_message = fb.error_message
+      from fb where d.attempt_id = fb.id
       returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
     ),
     new_events as (
       insert into events (type, project_id, run_id, payload)
       select 'attempt.finished', run.project_id, run.id, jsonb_build_object(
-        'run_id', run.id, 'item_id', fin.work_item_id, 'attempt_id', fin.id, 'number', fin.number,
-        'status', ${result.status}::text, 'log_seq', ${logs.length ? logs[logs.length - 1].seq : null}::int,
-        'item_status', (select case o.result when 'retry' then 'queued' when 'superseded' then null else o.result end from outcome o))
-      from fin, run
+        'run_id', run.id, 'item_id', fb.work_item_id, 'attempt_id', fb.id, 'number', fb.number,
+        'status', fb.result_status, 'log_seq', fb.log_seq,
+        'item_status', case o.result when 'retry' then 'queued' when 'superseded' then null else o.result end)
+      from fb join run on run.id = fb.run_id left join outcome o on o.attempt_id = fb.id
       union all
       select 'attempt.created', run.project_id, run.id, jsonb_build_object(
         'run_id', run.id, 'item_id', c.work_item_id, 'attempt_id', c.id, 'number', c.number, 'kind', c.kind,
         'status', 'queued', 'item_status', 'queued')
-      from created c, run
+      from created c join run on run.id = c.run_id
       union all
       select 'item.status_changed', run.project_id, run.id, jsonb_build_object(
         'run_id', run.id, 'item_id', s.id, 'key', s.key, 'status', 'skipped', 'previous', 'pending')
-      from skipped s, run
-
+      from skipped s join run on run.id = s.run_id
       union all
       select 'deployment.created', d.project_id, d.run_id, jsonb_build_object(
         'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
@@ -297,13 +362,12 @@ export async function finishAttempt(
       returning 1
     )
     select
-      (select count(*) from fin) as finished,
+      (select coalesce(jsonb_agg(jsonb_build_object(
+         'attempt_id', fb.id, 'result', o.result,
+         'retry_at', (select ra.available_at from retry_attempt ra where ra.retry_of = fb.id)
+       )), '[]'::jsonb) from fb left join outcome o on o.attempt_id = fb.id) as outcomes,
       (select count(*) from logs) as logs_written,
-      (select result from outcome) as result,
-      (select count(*) from self_update) as self_updated,
-      (select count(*) from deps_update) as deps_updated,
-      (select count(*) from skipped) as skipped,
-      (select available_at from retry_attempt) as retry_at,
+      (select count(*) from self_update) + (select count(*) from deps_update) + (select count(*) from skipped) as items_updated,
       (select count(*) from new_attempts) as queued,
       (select count(*) from released) + (select count(*) from groups_known) as groups_touched,
       (select count(*) from deploy_rows) + (select count(*) from deploy_finished) + (select count(*) from taken_over)
@@ -311,17 +375,35 @@ export async function finishAttempt(
       (select count(*) from new_events) as events_written`,
   );
   const [row] = rowsOf(raw);
-  const finished = Number(row.finished) > 0;
-  if (finished) notifyEvents(db);
+  const outcomes = new Map(
+    (parseJson(row.outcomes) as { attempt_id: string; result: string | null; retry_at: string | null }[]).map((o) => [
+      o.attempt_id,
+      o,
+    ]),
+  );
+  if (outcomes.size > 0) notifyEvents(db);
+  const queued = Number(row.queued);
   // Other workers: ours claims after its finish anyway (and ignores its own notifications).
-  if (Number(row.queued) > 0) notifyAfterCommit(db, WORK_CHANNEL, options.workerId ?? '');
-  return {
-    finished,
-    result: (row.result as string | null) ?? null,
-    retryAt: row.retry_at ? new Date(row.retry_at as string) : null,
-    queued: Number(row.queued),
-  };
+  if (queued > 0) notifyAfterCommit(db, WORK_CHANNEL, requests[0].options.workerId ?? '');
+  return requests.map(({ context }) => {
+    const outcome = outcomes.get(context.id);
+    return {
+      finished: !!outcome,
+      result: outcome?.result ?? null,
+      retryAt: outcome?.retry_at ? new Date(outcome.retry_at) : null,
+      queued,
+    };
+  });
 }
+
+/** One attempt: finishAttempts of one. */
+export async function finishAttempt(db: Db, context: FinishContext, result: AttemptResult, options: FinishOptions) {
+  const [outcome] = await finishAttempts(db, [{ context, result, options }]);
+  return outcome;
+}
+
+/** jsonb arrives parsed from postgres-js and as text from some drivers. */
+const parseJson = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : value);
 
 interface FinishPlan {
   retry: { delayMs: number; reason: string } | null;

@@ -20,6 +20,7 @@ import {
   type FinishContext,
   type FinishOptions,
 } from './finish-attempt';
+import { Finisher } from './finisher';
 import { inputsForClaim } from './inputs';
 import { errorMessage } from './error-message';
 import { LogWriter } from './log-writer';
@@ -142,6 +143,8 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     }
   };
 
+  const finisher = new Finisher(db);
+
   // Runs whose steps this worker finished, to be asked whether they ended
   // (lib/engine/settle-run.ts): one settle in flight, the runs finished
   // meanwhile go together in the next. It does not hold up the next claim.
@@ -162,7 +165,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
 
   const finish = async (context: FinishContext, result: AttemptResult, finishOptions: FinishOptions) => {
     const outcome = await untilAnswered(`finishing ${context.id}`, () =>
-      finishAttempt(db, context, result, finishOptions),
+      finisher.finish({ context, result, options: finishOptions }),
     );
     if (outcome?.retryAt) wakeAt(outcome.retryAt);
     if (outcome?.finished) settleSoon(context.runId);
@@ -180,6 +183,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     const step = version.steps.get(claim.key)!;
     const context: FinishContext = { ...claim };
     let leaseLost = false;
+    let handedOff = false;
     const heartbeat = setInterval(
       () => {
         if (crashed) return;
@@ -242,14 +246,27 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       if (crashed) return;
       const remaining = await logs.remaining();
       if (leaseLost) return;
-      await finish(context, result, {
+      // The step's process is done: its slot is free for the next claim while
+      // the finish is written (the lease is renewed until it is).
+      const finished = finish(context, result, {
         workerId: id,
         logs: remaining,
         inputs: checked.resolved ? checked.inputs : null,
-      });
+      }).finally(() => clearInterval(heartbeat));
+      handedOff = true;
+      await handOff(finished);
     } finally {
-      clearInterval(heartbeat);
+      if (!handedOff) clearInterval(heartbeat);
     }
+  };
+
+  // Finishes being written after their slot was freed; at most `concurrency`
+  // of them, so a database that stops answering stops the claims too.
+  const finishing = new Set<Promise<unknown>>();
+  const handOff = async (finished: Promise<unknown>) => {
+    const tracked = finished.catch(() => {}).finally(() => finishing.delete(tracked));
+    finishing.add(tracked);
+    while (finishing.size > concurrency) await Promise.race(finishing);
   };
 
   const reap = async () => {
@@ -303,6 +320,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       clearInterval(reaper);
       await unlisten().catch(() => {});
       await Promise.allSettled([...active]);
+      await Promise.allSettled([...finishing]);
       while (settling) await settling;
     },
     crash() {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
+import pg from 'pg';
 import { createPostgresDatabase } from './databases';
 import { ENQUEUE_CALLERS, type LatencyResult, type ThroughputResult } from './reprise-side';
 import { fanOut, percentile, pollUntil, progress, sleep } from './stats';
@@ -60,18 +61,24 @@ async function withGraphile<T>(adminUrl: string, measure: (utils: WorkerUtils, t
   };
   let runner: Runner | null = null;
   let utils: WorkerUtils | null = null;
+  // Our own pool, ended before the database is dropped: a pool graphile made
+  // itself could still hold a connection then, and the drop's termination of
+  // it arrived as an unhandled 'error' that ended the whole sitting.
+  const pgPool = new pg.Pool({ connectionString: scratch.url, max: 10 }); // graphile-worker's default maxPoolSize
+  pgPool.on('error', () => {});
   try {
-    utils = await makeWorkerUtils({ connectionString: scratch.url, logger: silent });
+    utils = await makeWorkerUtils({ pgPool, logger: silent });
     await utils.migrate();
     // Jobs added before the pool listens would wait for its 2 s poll: start measuring once it listens, as Reprise's worker does.
     const events = new EventEmitter() as WorkerEvents;
     const listening = new Promise((resolve) => events.once('pool:listen:success', resolve));
-    runner = await run({ connectionString: scratch.url, concurrency: 8, noHandleSignals: true, logger: silent, taskList, events });
+    runner = await run({ pgPool, concurrency: 8, noHandleSignals: true, logger: silent, taskList, events });
     await Promise.race([listening, sleep(10_000)]);
     return await measure(utils, tally);
   } finally {
     await runner?.stop().catch((e: Error) => progress(`  graphile stop failed: ${e.message}`));
     if (utils) await Promise.resolve(utils.release()).catch(() => {});
+    await pgPool.end().catch(() => {});
     await scratch.drop();
   }
 }
