@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '@/db/client';
 import { attempts, runs, workItems } from '@/db/schema';
@@ -86,44 +87,49 @@ export class RunChanges {
       this.run.projectId,
       list.map((l) => l.item),
     );
-    const created: AttemptRow[] = [];
+    // The attempts' ids are made here, so the attempts and their items'
+    // pointers to them go to the server together and are answered in one round trip.
+    const ids = list.map(() => randomUUID());
+    const inserted: Promise<AttemptRow[]>[] = [];
     for (let i = 0; i < list.length; i += BATCH) {
-      const rows = await this.tx
-        .insert(attempts)
-        .values(
-          list.slice(i, i + BATCH).map(({ item, spec }) => ({
-            workItemId: item.id,
-            runId: this.run.id,
-            number: item.attemptCount + 1,
-            kind: spec.kind,
-            status: 'queued' as const,
-            inputs: spec.inputs,
-            inputsPending: spec.inputsPending ?? false,
-            inputOverrides: spec.inputOverrides ?? null,
-            inputDiff: spec.inputDiff ?? null,
-            reason: spec.reason ?? null,
-            triggeredBy: spec.triggeredBy,
-            pipelineVersionId: this.run.pipelineVersionId,
-            retryOf: spec.retryOf ?? null,
-            runAttempt: this.run.attempt + (this.restart ? 1 : 0),
-            concurrencyKey: item.concurrencyKey,
-            concurrencyLimit: item.concurrencyLimit,
-            availableAt: gates.has(item.id) ? PARKED_UNTIL : (spec.availableAt ?? now),
-            parkedFor: gates.get(item.id) ?? null,
-          })),
-        )
-        .returning();
-      created.push(...rows);
+      inserted.push(
+        this.tx
+          .insert(attempts)
+          .values(
+            list.slice(i, i + BATCH).map(({ item, spec }, j) => ({
+              id: ids[i + j],
+              workItemId: item.id,
+              runId: this.run.id,
+              number: item.attemptCount + 1,
+              kind: spec.kind,
+              status: 'queued' as const,
+              inputs: spec.inputs,
+              inputsPending: spec.inputsPending ?? false,
+              inputOverrides: spec.inputOverrides ?? null,
+              inputDiff: spec.inputDiff ?? null,
+              reason: spec.reason ?? null,
+              triggeredBy: spec.triggeredBy,
+              pipelineVersionId: this.run.pipelineVersionId,
+              retryOf: spec.retryOf ?? null,
+              runAttempt: this.run.attempt + (this.restart ? 1 : 0),
+              concurrencyKey: item.concurrencyKey,
+              concurrencyLimit: item.concurrencyLimit,
+              availableAt: gates.has(item.id) ? PARKED_UNTIL : (spec.availableAt ?? now),
+              parkedFor: gates.get(item.id) ?? null,
+            })),
+          )
+          .returning()
+          .execute(),
+      );
     }
-    const byItem = new Map(created.map((a) => [a.workItemId, a]));
-    const pointers = list.map(({ item, itemExtra }) => ({
+    const pointers = list.map(({ item, itemExtra }, i) => ({
       id: item.id,
-      attempt_id: byItem.get(item.id)!.id,
+      attempt_id: ids[i],
       clear: 'requestedBy' in (itemExtra ?? {}),
       requested_by: itemExtra?.requestedBy ?? null,
       requested_reason: itemExtra?.requestedReason ?? null,
     }));
-    await this.tx.execute(sql`
+    const pointed = this.tx.execute(sql`
       update work_items w set
         latest_attempt_id = p.attempt_id, attempt_count = w.attempt_count + 1, status = 'queued', updated_at = now(),
         requested_by = case when p.clear then p.requested_by else w.requested_by end,
@@ -131,6 +137,8 @@ export class RunChanges {
       from jsonb_to_recordset(${JSON.stringify(pointers)}::jsonb)
         as p(id uuid, attempt_id uuid, clear boolean, requested_by uuid, requested_reason text)
       where w.id = p.id`);
+    const [created] = await Promise.all([Promise.all(inserted).then((slices) => slices.flat()), pointed]);
+    const byItem = new Map(created.map((a) => [a.workItemId, a]));
     const groups = list.flatMap(({ item }) =>
       item.concurrencyKey
         ? [

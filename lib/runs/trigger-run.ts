@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Db, Tx } from '@/db/client';
 import { attempts, pipelines, runs, workItems, type DeployAction, type RunTrigger } from '@/db/schema';
@@ -101,9 +102,13 @@ export async function createRun(tx: Tx, sink: EventSink, actor: Actor, spec: New
   const { definition } = spec.version;
   const steps = spec.only ? definition.steps.filter((s) => spec.only!.has(s.key)) : definition.steps;
   const reuse = spec.reuse ?? new Map<string, AttemptRow>();
-  const [run] = await tx
+  // The run's id is made here, so its row, its items and its audit entry go
+  // to the server together, in this order, and are answered in one round trip.
+  const runId = randomUUID();
+  const runWritten = tx
     .insert(runs)
     .values({
+      id: runId,
       projectId: spec.projectId,
       pipelineId: spec.pipelineId,
       pipelineVersionId: spec.version.id,
@@ -117,13 +122,14 @@ export async function createRun(tx: Tx, sink: EventSink, actor: Actor, spec: New
       environment: steps.find((s) => s.environment)?.environment ?? null,
       deployAction: spec.deployAction ?? null,
     })
-    .returning();
+    .returning()
+    .execute();
   const inRun = new Set(steps.map((s) => s.key));
   const dependents = dependentsByStep(steps);
   const rows = steps.map((step, position) => {
-    const group = concurrencyOf(step, run.projectId, spec.params);
+    const group = concurrencyOf(step, spec.projectId, spec.params);
     return {
-      runId: run.id,
+      runId,
       key: step.key,
       position,
       needs: step.needs.filter((k) => inRun.has(k)),
@@ -136,8 +142,28 @@ export async function createRun(tx: Tx, sink: EventSink, actor: Actor, spec: New
     };
   });
   // In slices: one statement has at most 65,535 parameters.
-  const items: ItemRow[] = [];
-  for (let i = 0; i < rows.length; i += 1000) items.push(...(await tx.insert(workItems).values(rows.slice(i, i + 1000)).returning()));
+  const itemsWritten: Promise<ItemRow[]>[] = [];
+  for (let i = 0; i < rows.length; i += 1000) {
+    itemsWritten.push(tx.insert(workItems).values(rows.slice(i, i + 1000)).returning().execute());
+  }
+  // A redeploy or rollback is audited as itself (lib/deployments/actions.ts).
+  const audited = spec.deployAction
+    ? null
+    : recordAudit(tx, actor, {
+        action: 'run.trigger',
+        targetType: 'run',
+        targetId: runId,
+        projectId: spec.projectId,
+        reason: spec.reason ?? null,
+        details: {
+          number: spec.number,
+          pipeline: definition.name,
+          trigger: spec.trigger,
+          ...(spec.only ? { steps: [...inRun] } : {}),
+        },
+      });
+  const [[run], ...slices] = await Promise.all([runWritten, ...itemsWritten, audited]);
+  const items = (slices.slice(0, itemsWritten.length) as ItemRow[][]).flat();
   const latest = new Map<string, AttemptRow>();
   if (reuse.size) {
     const now = new Date();
@@ -193,15 +219,6 @@ export async function createRun(tx: Tx, sink: EventSink, actor: Actor, spec: New
     const item = items.find((i) => i.key === spec.predeploy)!;
     await predeploy(tx, sink, run, item);
   }
-  // A redeploy or rollback is audited as itself (lib/deployments/actions.ts).
-  if (!spec.deployAction) await recordAudit(tx, actor, {
-    action: 'run.trigger',
-    targetType: 'run',
-    targetId: run.id,
-    projectId: run.projectId,
-    reason: spec.reason ?? null,
-    details: { number: spec.number, pipeline: definition.name, trigger: spec.trigger, ...(spec.only ? { steps: [...inRun] } : {}) },
-  });
   // A new run's graph is what was just written: nothing to read back.
   const graph = { run, definition, steps: spec.version.steps, items, latest };
   const changes = new RunChanges(tx, sink, run);
