@@ -15,6 +15,7 @@ import { validateAgainstSchema } from '../validation';
 import { concurrencyOf } from '../engine/concurrency';
 import { dependentsByStep, pipelineVersion, type PipelineVersionInfo } from '../pipelines/version-cache';
 import { advanceRun } from './advance';
+import { isPlainVersion, startPlainRun } from './plain-run';
 import type { AttemptRow, ItemRow, RunRow } from './load';
 import { RunChanges } from './transitions';
 
@@ -41,6 +42,19 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
   const problems = validateAgainstSchema(definition.params, params);
   if (problems.length) throw new DomainError('invalid_inputs', 'The run parameters are invalid.', problems);
 
+  const spec = {
+    pipelineId: pipeline.id,
+    projectId: pipeline.projectId,
+    version,
+    params,
+    trigger: input.trigger ?? 'manual',
+    commit: input.commit ?? null,
+    branch: input.branch ?? null,
+    message: input.message ?? null,
+  } as const;
+  // Most runs deploy nowhere: one statement starts them (lib/runs/plain-run.ts).
+  if (isPlainVersion(version)) return startPlainRun(db, actor, spec);
+
   // The run's number is taken by a statement of its own: concurrent triggers
   // of one pipeline hold its row for that statement only, not for the whole
   // start of the run. Numbers are never reused; a start that fails after this
@@ -51,19 +65,7 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
     .where(eq(pipelines.id, pipeline.id))
     .returning({ number: pipelines.lastRunNumber });
 
-  return transact(db, (tx, sink) =>
-    createRun(tx, sink, actor, {
-      pipelineId: pipeline.id,
-      projectId: pipeline.projectId,
-      version,
-      number,
-      params,
-      trigger: input.trigger ?? 'manual',
-      commit: input.commit ?? null,
-      branch: input.branch ?? null,
-      message: input.message ?? null,
-    }),
-  );
+  return transact(db, (tx, sink) => createRun(tx, sink, actor, { ...spec, number }));
 }
 
 export interface NewRun {
