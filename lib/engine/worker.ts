@@ -169,6 +169,9 @@ export async function startWorker(database: Database, options: WorkerOptions = {
     );
     if (outcome?.retryAt) wakeAt(outcome.retryAt);
     if (outcome?.finished) settleSoon(context.runId);
+    // The slot was freed before this commit, and its claim may have come too
+    // early to see what the finish queued (our own work notifications are ignored).
+    if (outcome?.queued) void fillSlots();
     return outcome;
   };
 

@@ -66,6 +66,7 @@ async function withGraphile<T>(adminUrl: string, measure: (utils: WorkerUtils, t
   // it arrived as an unhandled 'error' that ended the whole sitting.
   const pgPool = new pg.Pool({ connectionString: scratch.url, max: 10 }); // graphile-worker's default maxPoolSize
   pgPool.on('error', () => {});
+  pgPool.on('connect', (client) => client.on('error', () => {}));
   try {
     utils = await makeWorkerUtils({ pgPool, logger: silent });
     await utils.migrate();
