@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
@@ -76,6 +77,8 @@ async function openPostgres(url: string): Promise<Database> {
 type PreparedClient = import('postgres').Sql;
 
 const preparedClients = new WeakMap<Db, PreparedClient>();
+/** PGlite (one session): each hot statement's name once it is prepared there, by its text. */
+const pglitePrepared = new WeakMap<Db, Map<string, Promise<string>>>();
 const dialect = new PgDialect();
 
 /**
@@ -84,14 +87,49 @@ const dialect = new PgDialect();
  * unprepared, so PostgreSQL parsed and planned these on each call — more
  * CPU than running them. On PostgreSQL they are prepared once per connection
  * and keep a generic plan (their parameters are ids and small JSON documents:
- * no value changes what the best plan is); PGlite runs them as any query.
+ * no value changes what the best plan is). PGlite's one session prepares
+ * them with PREPARE and runs them with EXECUTE, the values as literals.
  * Not for transactions: each call is a statement of its own.
  */
 export async function executePrepared(db: Db, query: SQL): Promise<unknown> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
   const client = preparedClients.get(db);
-  if (!client) return db.execute(query);
-  const { sql, params } = dialect.sqlToQuery(query);
-  return client.unsafe(sql, params as never[], { prepare: true });
+  if (client) return client.unsafe(text, params as never[], { prepare: true });
+  const names = pglitePrepared.get(db);
+  // A transaction (an operation run inside another's) runs it as any query.
+  if (!names) return db.execute(query);
+  let name = names.get(text);
+  if (!name) {
+    // Named after the text: a session where it exists already has this very statement.
+    const prepared = `reprise_hot_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    name = db
+      .execute(sql.raw(`prepare ${prepared} as ${text}`))
+      .catch((error: unknown) => {
+        if (!/already exists/.test(String((error as { cause?: unknown }).cause ?? error))) throw error;
+      })
+      .then(() => prepared);
+    // A statement that failed to prepare is prepared again next time.
+    name.catch(() => names.delete(text));
+    names.set(text, name);
+  }
+  return db.execute(sql.raw(`execute ${await name}(${params.map(sqlLiteral).join(', ')})`));
+}
+
+/**
+ * A value as an SQL literal, for EXECUTE. Strings are quoted with their
+ * quotes doubled (standard_conforming_strings is on: a backslash is itself);
+ * the hot statements cast every parameter, so a literal needs no type.
+ */
+function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  const text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : JSON.stringify(value);
+  if (text.includes('\0')) throw new Error('a NUL character cannot be sent to PostgreSQL');
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 async function openPglite(dataDir: string | null): Promise<Database> {
@@ -108,6 +146,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
     });
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder: migrationsFolder() });
+    pglitePrepared.set(db, new Map());
     return {
       db: db as unknown as Db,
       kind: 'pglite',
