@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     'sse-clients': { type: 'string', default: '100,1000' },
     'sse-seconds': { type: 'string', default: '20' },
     'sse-port': { type: 'string', default: '3477' },
+    // Where the steps run during the SSE load: a worker process beside the app (as `npm run worker`), or inside it.
+    'sse-worker': { type: 'string', default: 'embedded' },
     'history-url': { type: 'string' },
     out: { type: 'string', default: 'bench-results' },
     'max-minutes': { type: 'string', default: '150' },
@@ -367,6 +369,7 @@ async function sectionSse() {
       eventsPerSecond: 90,
       loadSeconds: Number(args['sse-seconds']),
       port: Number(args['sse-port']),
+      worker: args['sse-worker'] === 'embedded' ? 'embedded' : 'process',
     });
   } catch (error) {
     checks.push({ what: 'SSE', ok: false, detail: `failed: ${(error as Error).message}` });
@@ -376,7 +379,7 @@ async function sectionSse() {
   rs.forEach((r) => checks.push({ what: `SSE, ${r.clients} clients`, ok: r.ok, detail: r.check }));
   emit(
     `## Live events (SSE) under load\n\n` +
-      `\`next start\` on a fresh PostgreSQL database with the embedded worker (concurrency 8); runs of a one-step pipeline ` +
+      `\`next start\` on a fresh PostgreSQL database, the steps run by ${args['sse-worker'] === 'embedded' ? 'a worker inside the app (REPRISE_WORKER=embedded)' : 'a worker process beside it (`npm run worker`)'} (concurrency 8); runs of a one-step pipeline ` +
       `triggered through the API on a schedule for ${args['sse-seconds']} s; latency = the moment a client reads the frame − the event's \`at\`, ` +
       `over all clients; \`GET /api/v1/runs?limit=50\` every 200 ms meanwhile.\n\n` +
       table(

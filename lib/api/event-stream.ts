@@ -68,11 +68,24 @@ export function eventStream(
             cleanup();
           }
         };
-        const visible = (e: EventRow) => matches(filter, e) && can(actor, 'project.read', { projectId: e.projectId });
+        // Whether the actor may read each project, asked once per project and stream: with a
+        // thousand clients, every batch is checked a thousand times.
+        const readable = new Map<string | null, boolean>();
+        const mayRead = (projectId: string | null) => {
+          let may = readable.get(projectId);
+          if (may === undefined) readable.set(projectId, (may = can(actor, 'project.read', { projectId })));
+          return may;
+        };
+        const visible = (e: EventRow) => matches(filter, e) && mayRead(e.projectId);
+        // The hub's batches come in stream order: once one starts after what was sent (the
+        // replay's end), every later one does too, and needs no comparing.
+        let caughtUp = false;
         const sendBatch = (batch: HubBatch) => {
+          const first = batch.events[0];
+          if (!caughtUp && held === null && first && (!sentUpTo || isAfter(first.row, sentUpTo))) caughtUp = true;
           const parts: Uint8Array[] = [];
           for (const { row, bytes } of batch.events) {
-            if (sentUpTo && !isAfter(row, sentUpTo)) continue;
+            if (!caughtUp && sentUpTo && !isAfter(row, sentUpTo)) continue;
             if (visible(row)) parts.push(bytes);
           }
           const last = batch.events[batch.events.length - 1];

@@ -18,6 +18,12 @@ import { percentile, pollUntil, progress, sleep } from './stats';
  */
 export interface SseOptions {
   adminUrl: string;
+  /**
+   * Where the steps run: `process`, a worker process beside the app (`npm run
+   * worker`, as a PostgreSQL deployment runs them), or `embedded`, inside the
+   * app's own process (REPRISE_WORKER=embedded).
+   */
+  worker: 'process' | 'embedded';
   clientCounts: number[];
   eventsPerSecond: number;
   loadSeconds: number;
@@ -126,7 +132,7 @@ async function startServer(options: SseOptions, databaseUrl: string, pipelinesDi
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
-      REPRISE_WORKER: 'embedded',
+      REPRISE_WORKER: options.worker === 'embedded' ? 'embedded' : 'off',
       REPRISE_WORKER_CONCURRENCY: '8',
       REPRISE_BOOTSTRAP_TOKEN: token,
       REPRISE_DEMO: 'off',
@@ -160,7 +166,28 @@ async function startServer(options: SseOptions, databaseUrl: string, pipelinesDi
     120_000,
     250,
   );
-  return { child, base, logFile };
+  const worker = options.worker === 'process' ? startWorkerProcess(databaseUrl) : null;
+  return { child, worker, base, logFile };
+}
+
+/** `npm run worker` against the same database, in its own process group. */
+function startWorkerProcess(databaseUrl: string) {
+  const logFile = path.join(os.tmpdir(), `reprise-bench-worker-${process.pid}.log`);
+  const out = fs.openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('lib/engine/worker-main.ts')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, REPRISE_WORKER_CONCURRENCY: '8' },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  fs.closeSync(out);
+  process.once('exit', () => {
+    try {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  return child;
 }
 
 async function stopServer(child: ChildProcess) {
@@ -185,7 +212,7 @@ export async function runSse(options: SseOptions): Promise<SseResult[]> {
   const token = `bench-${randomBytes(16).toString('hex')}`;
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   try {
-    progress('SSE: starting next start (embedded worker, PostgreSQL)');
+    progress(`SSE: starting next start (PostgreSQL; worker: ${options.worker})`);
     server = await startServer(options, scratch.url, pipelinesDir, token);
     const { base } = server;
     const pipelinesAnswer = JSON.parse((await request(base, token, 'GET', '/api/v1/pipelines')).text) as { items: { id: string }[] };
@@ -198,6 +225,7 @@ export async function runSse(options: SseOptions): Promise<SseResult[]> {
     }
     return results;
   } finally {
+    if (server?.worker) await stopServer(server.worker);
     if (server) await stopServer(server.child);
     await scratch.drop().catch((e: Error) => progress(`SSE: drop failed: ${e.message}`));
     fs.rmSync(pipelinesDir, { recursive: true, force: true });
