@@ -403,6 +403,13 @@ export const deployments = pgTable(
   },
   (t) => [
     uniqueIndex('deployments_env_version_idx').on(t.environmentId, t.version),
+    // An environment's live deployment and its active one, whatever its history (lib/deployments/read.ts).
+    index('deployments_live_idx')
+      .on(t.environmentId, t.version)
+      .where(sql`${t.status} = 'succeeded'`),
+    index('deployments_active_idx')
+      .on(t.environmentId, t.version)
+      .where(sql`${t.status} in ('pending', 'running')`),
     // Ascending, read backwards: newest first is `desc` NULLS FIRST (see runs).
     index('deployments_project_created_idx').on(t.projectId, t.createdAt, t.id),
     index('deployments_env_created_idx').on(t.environmentId, t.createdAt, t.id),

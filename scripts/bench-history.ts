@@ -100,7 +100,7 @@ export async function benchHistory(databaseUrl: string, opts: BenchHistoryOption
 }
 
 /** What the bench reads: the busiest pipeline, its common branch, trigger and actor, and a run that was retried. */
-async function benchSubjects(db: Db) {
+export async function benchSubjects(db: Db) {
   const [busiest] = await db
     .select({ pipelineId: runs.pipelineId, n: sql<number>`count(*)::int` })
     .from(runs)

@@ -35,16 +35,26 @@ const withNames = (conn: Conn) =>
     .leftJoin(attempts, eq(attempts.id, deployments.attemptId))
     .leftJoin(workItems, eq(workItems.id, attempts.workItemId));
 
-/** The live (latest succeeded) deployment of each environment named: one backward walk of deployments_env_version_idx each. */
-export async function liveDeploymentIds(conn: Conn, environmentIds: string[]): Promise<Set<string>> {
+/**
+ * The latest deployment of each environment named among those with one of
+ * `statuses`: per environment, the first entry of a partial index on
+ * (environment, version) — the same few rows read at v3 or v30,000.
+ */
+// Statuses are literals in the SQL, so the planner sees the partial index's condition holds.
+async function latestWithStatus(conn: Conn, environmentIds: string[], statuses: DeploymentStatus[]): Promise<Set<string>> {
   if (environmentIds.length === 0) return new Set();
-  const rows = await conn
-    .selectDistinctOn([deployments.environmentId], { id: deployments.id })
-    .from(deployments)
-    .where(and(inArray(deployments.environmentId, [...new Set(environmentIds)]), eq(deployments.status, 'succeeded')))
-    .orderBy(deployments.environmentId, desc(deployments.version));
-  return new Set(rows.map((r) => r.id));
+  const rows = await conn.execute(sql`
+    select (select d.id from ${deployments} d
+            where d.environment_id = e.id and d.status in (${sql.raw(statuses.map((s) => `'${s}'`).join(', '))})
+            order by d.version desc limit 1) as id
+    from unnest(${`{${[...new Set(environmentIds)].join(',')}}`}::uuid[]) as e(id)`);
+  const list = (Array.isArray(rows) ? rows : (rows as { rows: { id: string | null }[] }).rows) as { id: string | null }[];
+  return new Set(list.flatMap((r) => (r.id ? [r.id] : [])));
 }
+
+/** The live (latest succeeded) deployment of each environment named (deployments_live_idx). */
+export const liveDeploymentIds = (conn: Conn, environmentIds: string[]) =>
+  latestWithStatus(conn, environmentIds, ['succeeded']);
 
 /** Each environment's live deployment (latest succeeded) and active one (latest pending or running), if any. */
 export async function environmentDeployments(conn: Conn, environmentIds: string[]) {
@@ -53,12 +63,8 @@ export async function environmentDeployments(conn: Conn, environmentIds: string[
   );
   if (environmentIds.length === 0) return states;
   const live = await liveDeploymentIds(conn, environmentIds);
-  const active = await conn
-    .selectDistinctOn([deployments.environmentId], { id: deployments.id })
-    .from(deployments)
-    .where(and(inArray(deployments.environmentId, environmentIds), inArray(deployments.status, ['pending', 'running'])))
-    .orderBy(deployments.environmentId, desc(deployments.version));
-  const activeIds = new Set(active.map((r) => r.id));
+  // deployments_active_idx
+  const activeIds = await latestWithStatus(conn, environmentIds, ['pending', 'running']);
   const ids = [...live, ...activeIds];
   if (ids.length === 0) return states;
   for (const row of await withNames(conn).where(inArray(deployments.id, ids))) {

@@ -418,16 +418,23 @@ export async function getRunDetail(conn: Conn, runId: string): Promise<RunDetail
     .leftJoin(users, eq(users.id, runs.triggeredBy))
     .where(eq(runs.id, runId));
   if (!row) throw notFound('Run');
-  const [current] = row.pipeline.currentVersionId
-    ? await conn.select().from(pipelineVersions).where(eq(pipelineVersions.id, row.pipeline.currentVersionId))
-    : [];
-  const items = await conn.select().from(workItems).where(eq(workItems.runId, runId)).orderBy(asc(workItems.position));
-  const refs = await pipelineVersionRefs(conn, row.pipeline.id);
-  const [loadError] = row.pipeline.sourceFile
-    ? await conn.select().from(pipelineLoadErrors).where(eq(pipelineLoadErrors.file, row.pipeline.sourceFile))
-    : [];
-  const latestIds = items.map((i) => i.latestAttemptId).filter((id): id is string => !!id);
-  const latest = latestIds.length ? await conn.select().from(attempts).where(inArray(attempts.id, latestIds)) : [];
+  // Independent reads, sent together: each is a round trip.
+  const itemsAndLatest = (async () => {
+    const items = await conn.select().from(workItems).where(eq(workItems.runId, runId)).orderBy(asc(workItems.position));
+    const latestIds = items.map((i) => i.latestAttemptId).filter((id): id is string => !!id);
+    const latest = latestIds.length ? await conn.select().from(attempts).where(inArray(attempts.id, latestIds)) : [];
+    return { items, latest };
+  })();
+  const [[current], { items, latest }, refs, [loadError]] = await Promise.all([
+    row.pipeline.currentVersionId
+      ? conn.select().from(pipelineVersions).where(eq(pipelineVersions.id, row.pipeline.currentVersionId))
+      : [],
+    itemsAndLatest,
+    pipelineVersionRefs(conn, row.pipeline.id),
+    row.pipeline.sourceFile
+      ? conn.select().from(pipelineLoadErrors).where(eq(pipelineLoadErrors.file, row.pipeline.sourceFile))
+      : [],
+  ]);
   const definition = row.version.definition as unknown as PipelineDefinition;
   const keyOf = new Map(items.map((i) => [i.latestAttemptId, i.key]));
   const byId = new Map<string, AttemptWithVersion>();

@@ -30,7 +30,23 @@ export interface RunViewParams {
 export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewParams) {
   const detail = await getRunDetail(db, runId);
   const plan = retryPlanOf(detail);
-  const [history, medians] = await Promise.all([listRunAttempts(db, runId), stepMedianDurations(db, detail.pipeline.id)]);
+  const panelItem = step ? detail.items.find((i) => i.key === step) : undefined;
+  // Independent reads, sent together: each is a round trip.
+  const [history, medians, parked, deployed, panelAttempts, timelineAttempts] = await Promise.all([
+    listRunAttempts(db, runId),
+    stepMedianDurations(db, detail.pipeline.id),
+    // Deploy steps waiting at the gate (an approval, a hold) say why, beside their status.
+    parkedMessages(
+      db,
+      detail.items.flatMap((i) => (i.latestAttempt?.status === 'queued' && i.latestAttempt.parkedFor ? [i.latestAttempt] : [])),
+    ),
+    // What each deploy step deployed: its latest attempt's deployment, or the one a redeploy wrote ahead.
+    detail.items.some((i) => i.environment)
+      ? stepDeployments(db, runId, detail.items.flatMap((i) => (i.environment && i.latestAttemptId ? [i.latestAttemptId] : [])))
+      : [],
+    panelItem ? listAttempts(db, runId, panelItem.id).then((r) => r.attempts) : [],
+    listTimelineAttempts(db, runId),
+  ]);
   const byItem = new Map<string, typeof history>();
   for (const a of history) byItem.set(a.workItemId, [...(byItem.get(a.workItemId) ?? []), a]);
   const flaky = (itemId: string) => isFlaky(byItem.get(itemId) ?? [], (a) => a.inputsHash);
@@ -38,23 +54,12 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
   const definitions = new Map(version.definition.steps.map((s) => [s.key, s]));
   const titleOf = (key: string) => definitions.get(key)?.title ?? key;
 
-  // Deploy steps waiting at the gate (an approval, a hold) say why, beside their status.
-  const parked = await parkedMessages(
-    db,
-    detail.items.flatMap((i) => (i.latestAttempt?.status === 'queued' && i.latestAttempt.parkedFor ? [i.latestAttempt] : [])),
-  );
-  // What each deploy step deployed: its latest attempt's deployment, or the one a redeploy wrote ahead.
-  const deployed = detail.items.some((i) => i.environment)
-    ? await stepDeployments(db, runId, detail.items.flatMap((i) => (i.environment && i.latestAttemptId ? [i.latestAttemptId] : [])))
-    : [];
   const deploymentOf = (item: (typeof detail.items)[number]) =>
     item.environment
       ? (deployed.find((d) => item.latestAttemptId && d.attemptId === item.latestAttemptId) ??
         deployed.find((d) => !d.attemptId && d.environment === item.environment) ??
         null)
       : null;
-  const panelItem = step ? detail.items.find((i) => i.key === step) : undefined;
-  const panelAttempts = panelItem ? (await listAttempts(db, runId, panelItem.id)).attempts : [];
 
   const shownAttempt = Math.min(Math.max(Number(attempt) || run.attempt, 1), run.attempt);
   // Header, graph and steps all show the run attempt asked for: an earlier
@@ -147,7 +152,7 @@ export async function loadRunView(db: Conn, { runId, attempt, step }: RunViewPar
     // Where the shown run attempt's time went: each step's queued → started → ended.
     timeline: timelineRows(
       detail.items.map((i) => ({ id: i.id, key: i.key, title: titleOf(i.key) })),
-      await listTimelineAttempts(db, runId),
+      timelineAttempts,
       shownAttempt,
     ),
     panel: panelItem

@@ -13,9 +13,11 @@ export interface StepViewParams {
 
 /** A step of a run with every attempt it has had: the step page, refetched when the run changes. */
 export async function loadStepView(db: Conn, { runId, key }: StepViewParams) {
-  const detail = await getRunDetail(db, runId);
-  const item = await findItemByKey(db, runId, key);
-  const { attempts } = await listAttempts(db, runId, item.id);
+  // Independent reads, sent together: each is a round trip.
+  const [detail, { item, attempts }] = await Promise.all([
+    getRunDetail(db, runId),
+    findItemByKey(db, runId, key).then(async (item) => ({ item, attempts: (await listAttempts(db, runId, item.id)).attempts })),
+  ]);
   const durations = await stepAttemptDurations(db, detail.pipeline.id, key);
   return toJson({
     now: new Date(),

@@ -1,0 +1,2 @@
+CREATE INDEX "deployments_live_idx" ON "deployments" USING btree ("environment_id","version") WHERE "deployments"."status" = 'succeeded';--> statement-breakpoint
+CREATE INDEX "deployments_active_idx" ON "deployments" USING btree ("environment_id","version") WHERE "deployments"."status" in ('pending', 'running');
