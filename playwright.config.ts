@@ -53,7 +53,8 @@ export default defineConfig({
     { name: 'journeys', testIgnore: /first-run\.spec\.ts/, dependencies: ['first-run'] },
   ],
   webServer: {
-    command: `node_modules/.bin/next start -p ${PORT}`,
+    // The server `npm start` runs (scripts/server.mjs), so the journeys go through its event streams.
+    command: `node scripts/server.mjs -p ${PORT}`,
     url: `http://127.0.0.1:${PORT}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,

@@ -5,7 +5,7 @@
  *   npm run build && node --import tsx scripts/bench-run-page.ts
  *
  * Seeds an embedded database with a run of 200 steps and 10 attempts each
- * (written directly, nothing executes), starts `next start` on it, and loads
+ * (written directly, nothing executes), starts the app's server on it, and loads
  * the run page in Chromium five times: "interactive" is when all 200 graph
  * nodes are laid out and React has hydrated the Retry button. Prints a Markdown table
  * for BENCHMARKS.md.
@@ -127,7 +127,7 @@ async function main() {
   fs.mkdirSync(pipelinesDir);
   const runId = await seed(dataDir, pipelinesDir);
 
-  const server = spawn(path.resolve('node_modules/.bin/next'), ['start', '-p', String(PORT)], {
+  const server = spawn(process.execPath, [path.resolve('scripts/server.mjs'), '-p', String(PORT)], {
     env: { ...process.env, REPRISE_DATA_DIR: dataDir, REPRISE_PIPELINES: pipelinesDir, REPRISE_DEMO: 'off', REPRISE_WORKER: 'off', AUTH_SECRET: 'bench-secret-bench-secret-bench-secret' },
     stdio: 'ignore',
   });

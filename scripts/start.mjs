@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds the app when its sources changed since the last build
-// (or when there is none), then runs `next start`. A second start with
+// (or when there is none), then runs the server (scripts/server.mjs: `next start`
+// with event streams written straight to their sockets). A second start with
 // nothing changed skips the build and is ready in seconds.
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -42,7 +43,7 @@ if (built !== current || !fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) {
 
 const port = process.env.PORT || '3000';
 console.log(`[reprise] starting on http://localhost:${port}`);
-const server = spawn(bin('next'), ['start', '-p', port], {
+const server = spawn(process.execPath, [path.join(root, 'scripts', 'server.mjs'), '-p', port], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },

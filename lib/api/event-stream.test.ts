@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attempts, events } from '@/db/schema';
@@ -9,6 +11,7 @@ import { apiClient } from '../testing/api-client';
 import { countingStep, engineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { collectFrames, type Frame } from '../testing/sse-frames';
 import { waitFor } from '../testing/test-db';
+import { offerResponse, STREAM_RESPONSE_HEADER } from '../server/stream-responses.mjs';
 import { triggerRun } from '../runs/trigger-run';
 
 const PIPELINE = `
@@ -38,6 +41,72 @@ function openStream(token: string, query: string, lastEventId?: number) {
     return collectFrames(response.body!, state);
   });
   return { frames, named, ready, request, close: () => abort.abort(), lastEventId: () => state.lastEventId ?? null };
+}
+
+/**
+ * A Node server as scripts/server.mjs runs the app: it offers each event-stream
+ * response to the route, then answers with what the route returned, its body
+ * copied to the socket by a pipe that, as Next.js's, waits for each write
+ * before reading the next chunk. `piped` counts the chunks that pipe carried.
+ */
+async function socketServer() {
+  const piped = { chunks: 0 };
+  const server = http.createServer(async (req, res) => {
+    offerResponse(req, res);
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    const headers = new Headers(Object.entries(req.headers).map(([k, v]): [string, string] => [k, String(v)]));
+    const response = await eventsRoute(new Request(`http://reprise.test${req.url}`, { headers, signal: abort.signal }));
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    await response.body
+      ?.pipeTo(
+        new WritableStream({
+          write: async (chunk) => {
+            piped.chunks++;
+            if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+          },
+          close: () => void res.end(),
+        }),
+        { signal: abort.signal },
+      )
+      .catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, piped, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** An HTTP client of /api/events: frames as they arrive, and the socket's response to pause. */
+function httpStream(base: string, token: string, headers: Record<string, string> = {}) {
+  const state = { frames: [] as Frame[], named: [] as string[], ended: false, bytes: 0 };
+  const opened = new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.get(`${base}/api/events`, { headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      res.on('data', (chunk: Buffer) => {
+        state.bytes += chunk.byteLength;
+        buffer += decoder.decode(chunk, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const fields = Object.fromEntries(
+            block
+              .split('\n')
+              .filter((l) => !l.startsWith(':'))
+              .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+          );
+          if (fields.event) state.named.push(fields.event);
+          if (fields.id && fields.data) state.frames.push({ id: Number(fields.id), event: fields.event, data: JSON.parse(fields.data) });
+        }
+      });
+      res.on('end', () => (state.ended = true));
+      res.on('error', () => (state.ended = true));
+      resolve(res);
+    });
+    req.on('error', reject);
+  });
+  return { state, opened };
 }
 
 // Events wait for every older transaction on the server to end, other
@@ -235,5 +304,97 @@ describe('GET /api/events', { timeout: 3 * DELIVERY_MS }, () => {
     // Filled up to the bound, never past it (but for the reset).
     expect(queued).toBeGreaterThan(STREAM_BUFFER_BYTES - 2 * blob.length);
     expect(queued).toBeLessThan(STREAM_BUFFER_BYTES + 1024);
+  });
+
+  describe('written to the socket, under our server (scripts/server.mjs)', () => {
+    it('sends every event in stream order, past the pipe once started', async () => {
+      const server = await socketServer();
+      try {
+        const hub = api.runtime.hub;
+        const before = hub.clientCount;
+        const clients = Array.from({ length: 5 }, () => httpStream(server.base, api.token));
+        const responses = await Promise.all(clients.map((c) => c.opened));
+        expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+        expect(responses[0].headers['content-type']).toMatch(/text\/event-stream/);
+        await waitFor('the clients to subscribe', async () => hub.clientCount === before + 5);
+        // The pipe has carried the first frames and asked for more: the rest goes to the socket.
+        await waitFor('the pipe to hand over', async () => server.piped.chunks >= 5);
+        const handedOver = server.piped.chunks;
+        const marker = `socket-${Date.now()}`;
+        await Promise.all(
+          Array.from({ length: 10 }, (_, w) =>
+            (async () => {
+              for (let i = 0; i < 10; i++) {
+                await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker, w, i } }));
+              }
+            })(),
+          ),
+        );
+        const ours = (c: (typeof clients)[number]) => c.state.frames.filter((fr) => fr.data.data.marker === marker).map((fr) => fr.id);
+        await waitFor('every client to receive all 100 events', async () => clients.every((c) => ours(c).length >= 100), DELIVERY_MS);
+        const first = ours(clients[0]);
+        expect(new Set(first).size).toBe(100);
+        expect(first).toEqual(await streamOrder(first));
+        for (const c of clients) expect(ours(c)).toEqual(first);
+        expect(server.piped.chunks).toBe(handedOver);
+        responses.forEach((r) => r.destroy());
+        await waitFor('the hub to let go of the clients', async () => hub.clientCount === before);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a client cannot name a response: the header it sends is replaced', async () => {
+      // Another stream's response, filed under an id a client has learnt somehow.
+      const offered = ((globalThis as Record<symbol, Map<string, unknown>>)[Symbol.for('reprise.streamResponses')] ??= new Map());
+      const writes: unknown[] = [];
+      offered.set('someone-else', { write: (b: unknown) => writes.push(b), writableLength: 0, destroyed: false, writableEnded: false });
+      const server = await socketServer();
+      try {
+        const before = api.runtime.hub.clientCount;
+        const client = httpStream(server.base, api.token, { [STREAM_RESPONSE_HEADER]: 'someone-else' });
+        const res = await client.opened;
+        expect(res.statusCode).toBe(200);
+        await waitFor('the pipe to hand over', async () => server.piped.chunks >= 1 && api.runtime.hub.clientCount === before + 1);
+        const marker = `hijack-${Date.now()}`;
+        await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { marker } }));
+        await waitFor('the event on the client’s own stream', async () => client.state.frames.some((fr) => fr.data.data.marker === marker), DELIVERY_MS);
+        expect(writes).toEqual([]);
+        expect(offered.has('someone-else')).toBe(true);
+        res.destroy();
+        await waitFor('the hub to let go of the client', async () => api.runtime.hub.clientCount === before);
+      } finally {
+        offered.delete('someone-else');
+        await server.close();
+      }
+    });
+
+    it('drops a client that stops reading once the socket holds more than the bound, with a final reset', async () => {
+      const server = await socketServer();
+      try {
+        const hub = api.runtime.hub;
+        const before = hub.clientCount;
+        const client = httpStream(server.base, api.token);
+        const res = await client.opened;
+        await waitFor('the pipe to hand over', async () => server.piped.chunks >= 1 && hub.clientCount === before + 1);
+        res.pause();
+        // The kernel's socket buffers take a few MiB first; then Node's queue passes the bound.
+        let delivered = 0;
+        const counting = hub.subscribe(() => delivered++);
+        const blob = 'x'.repeat(256 * 1024);
+        // (The counting listener is one of the hub's clients too.)
+        for (let i = 0; i < 400 && hub.clientCount > before + 1; i++) {
+          await transact(f.db, async (_tx, sink) => sink.emit({ type: 'log.appended', payload: { blob, i } }));
+          await waitFor('the hub to deliver it', async () => delivered > i, DELIVERY_MS);
+        }
+        counting();
+        await waitFor('the hub to drop the client', async () => hub.clientCount === before);
+        res.resume();
+        await waitFor('the response to end', async () => client.state.ended, DELIVERY_MS);
+        expect(client.state.named[client.state.named.length - 1]).toBe('reset');
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

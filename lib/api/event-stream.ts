@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Actor } from '../actor';
 import { can } from '../auth/permissions';
 import {
@@ -26,7 +27,7 @@ export const STREAM_BUFFER_BYTES = 1024 * 1024;
 const encoder = new TextEncoder();
 
 /** Whether `bytes` would take a client's queue past the bound; an empty queue takes any one batch. */
-const wouldPassBound = (room: number, bytes: Uint8Array) => room < bytes.byteLength && room < STREAM_BUFFER_BYTES;
+const wouldPassBound = (queued: number, bytes: Uint8Array) => queued > 0 && queued + bytes.byteLength > STREAM_BUFFER_BYTES;
 
 const resetFrame = (reason: string) => encoder.encode(`event: reset\ndata: ${JSON.stringify({ reason })}\n\n`);
 
@@ -38,6 +39,13 @@ const resetFrame = (reason: string) => encoder.encode(`event: reset\ndata: ${JSO
  *
  * The hub encodes each event once; a client enqueues the shared bytes of the
  * events it may see, one enqueue per batch.
+ *
+ * `socket` is the request's Node response when our server offered it
+ * (lib/server/stream-responses.mjs). The stream then starts as any other —
+ * Next.js sends the headers and the first frames — and once Next.js has
+ * written everything enqueued and asks for more, later frames are written to
+ * the response directly, skipping the web-stream pipe per client and batch.
+ * The web stream stays open, idle, and is closed to end the response.
  */
 export function eventStream(
   hub: EventHub,
@@ -45,20 +53,31 @@ export function eventStream(
   filter: EventFilter,
   lastEventId: number | null,
   signal: AbortSignal,
+  socket: ServerResponse | null = null,
 ) {
   let cleanup = () => {};
+  let closed = false;
+  // Set once Next.js has written all that was enqueued: from then on frames go to the socket.
+  let direct: ServerResponse | null = null;
   return new ReadableStream<Uint8Array>(
     {
       async start(controller) {
         // The last event sent, or where the client resumes: nothing at or before it is sent again.
         let sentUpTo: EventCursor | null = null;
         let held: HubBatch[] | null = [];
-        let closed = false;
 
         const enqueue = (bytes: Uint8Array) => {
           if (closed) return;
           try {
-            if (wouldPassBound(controller.desiredSize ?? 0, bytes)) {
+            if (direct) {
+              if (direct.destroyed || direct.writableEnded) return cleanup();
+              if (wouldPassBound(direct.writableLength, bytes)) {
+                direct.write(resetFrame('the client read too slowly; reconnect or refetch'));
+                cleanup();
+              } else {
+                direct.write(bytes);
+              }
+            } else if (wouldPassBound(-(controller.desiredSize ?? 0), bytes)) {
               controller.enqueue(resetFrame('the client read too slowly; reconnect or refetch'));
               cleanup();
             } else {
@@ -131,11 +150,20 @@ export function eventStream(
         held = null;
         pending.forEach(sendBatch);
       },
+      // Called only when the queue is empty and Next.js's pipe asks for the next chunk —
+      // which it does once its previous write is done: every byte enqueued is in the socket.
+      pull: socket
+        ? () => {
+            if (!closed) direct = socket;
+          }
+        : undefined,
       cancel() {
         cleanup();
       },
     },
-    { highWaterMark: STREAM_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+    // No queue wanted: the bound is on what is queued (STREAM_BUFFER_BYTES), and
+    // pull must mean "the reader has taken everything".
+    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
   );
 }
 

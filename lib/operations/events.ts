@@ -3,6 +3,7 @@ import { EVENT_STREAM_HEADERS, eventStream } from '../api/event-stream';
 import { can } from '../auth/permissions';
 import { notFound } from '../errors';
 import { getRuntime } from '../server/runtime';
+import { takeResponse } from '../server/stream-responses.mjs';
 import { defineOperation } from './define';
 import { projectByKey, projectOfRun } from './resources';
 
@@ -31,7 +32,10 @@ export const eventsOp = defineOperation({
     const header = request?.headers.get('last-event-id') ?? q.last_event_id;
     const lastEventId = header && /^\d{1,15}$/.test(header) ? Number(header) : null;
     const runtime = await getRuntime();
-    const stream = eventStream(runtime.hub, actor, { runId: q.run, projectId }, lastEventId, request?.signal ?? new AbortController().signal);
+    const signal = request?.signal ?? new AbortController().signal;
+    // Under our server (scripts/server.mjs) the stream may write to its socket once started.
+    const socket = request ? takeResponse(request.headers) : null;
+    const stream = eventStream(runtime.hub, actor, { runId: q.run, projectId }, lastEventId, signal, socket);
     return new Response(stream, { headers: EVENT_STREAM_HEADERS });
   },
 });

@@ -1,7 +1,7 @@
 /**
  * The client's address, for the audit log and per-address rate limits.
  *
- * `next start` puts the socket's address in X-Forwarded-For when the request
+ * Next.js puts the socket's address in X-Forwarded-For when the request
  * has none. Behind a reverse proxy (REPRISE_TRUSTED_PROXY set), the proxy
  * appends the client it saw: the last entry is the one our proxy wrote. Without
  * one, a client could send its own header, so only a single plain address is

@@ -9,7 +9,7 @@ import { flatPipeline } from './reprise-side';
 import { percentile, pollUntil, progress, sleep } from './stats';
 
 /**
- * The live event stream under load: the real app (`next start`, embedded
+ * The live event stream under load: the real app (scripts/server.mjs, embedded
  * worker, PostgreSQL) with N SSE clients connected while runs are triggered
  * through the API at about `eventsPerSecond` events a second. Each client
  * notes when each frame arrives; latency is that moment minus the event's
@@ -127,8 +127,10 @@ function connectClient(base: string, token: string, latencies: number[], countin
 async function startServer(options: SseOptions, databaseUrl: string, pipelinesDir: string, token: string) {
   const logFile = path.join(os.tmpdir(), `reprise-bench-next-${process.pid}.log`);
   const out = fs.openSync(logFile, 'w');
-  // Its own process group, so the whole server (next forks next-server) is stopped by the group id we own.
-  const child = spawn(path.resolve('node_modules/.bin/next'), ['start', '-p', String(options.port)], {
+  // Its own process group, so the whole server (and any process it starts) is stopped by the group id we own.
+  // The app's server as `npm start` runs it (scripts/server.mjs); BENCH_CPU_PROF=<dir> writes its CPU profile there.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, path.resolve('scripts/server.mjs'), '-p', String(options.port)], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,
@@ -156,7 +158,7 @@ async function startServer(options: SseOptions, databaseUrl: string, pipelinesDi
   await pollUntil(
     'the app to answer /api/health',
     async () => {
-      if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}); see ${logFile}`);
+      if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}); see ${logFile}`);
       try {
         return (await request(base, token, 'GET', '/api/health', undefined, 2000)).status === 200;
       } catch {
@@ -212,7 +214,7 @@ export async function runSse(options: SseOptions): Promise<SseResult[]> {
   const token = `bench-${randomBytes(16).toString('hex')}`;
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   try {
-    progress(`SSE: starting next start (PostgreSQL; worker: ${options.worker})`);
+    progress(`SSE: starting the app's server (PostgreSQL; worker: ${options.worker})`);
     server = await startServer(options, scratch.url, pipelinesDir, token);
     const { base } = server;
     const pipelinesAnswer = JSON.parse((await request(base, token, 'GET', '/api/v1/pipelines')).text) as { items: { id: string }[] };
