@@ -379,7 +379,7 @@ async function sectionSse() {
   rs.forEach((r) => checks.push({ what: `SSE, ${r.clients} clients`, ok: r.ok, detail: r.check }));
   emit(
     `## Live events (SSE) under load\n\n` +
-      `\`next start\` on a fresh PostgreSQL database, the steps run by ${args['sse-worker'] === 'embedded' ? 'a worker inside the app (REPRISE_WORKER=embedded)' : 'a worker process beside it (`npm run worker`)'} (concurrency 8); runs of a one-step pipeline ` +
+      `the app's server (\`scripts/server.mjs\`, as \`npm start\` runs it) on a fresh PostgreSQL database, the steps run by ${args['sse-worker'] === 'embedded' ? 'a worker inside the app (REPRISE_WORKER=embedded)' : 'a worker process beside it (`npm run worker`)'} (concurrency 8); runs of a one-step pipeline ` +
       `triggered through the API on a schedule for ${args['sse-seconds']} s; latency = the moment a client reads the frame − the event's \`at\`, ` +
       `over all clients; \`GET /api/v1/runs?limit=50\` every 200 ms meanwhile.\n\n` +
       table(
