@@ -148,7 +148,8 @@ test('retry a failed staging deployment from its history: the plan first, then t
     'href',
     `/deployments/${again.id}`,
   );
-  const production = page.locator('[data-deployment]').filter({ hasText: 'production' });
+  // Visible ones only: while React reveals a streamed Suspense boundary, its content is also in a hidden copy.
+  const production = page.locator('[data-deployment]:visible').filter({ hasText: 'production' });
   await expect(production.getByText('succeeded', { exact: true })).toBeVisible();
   await production.getByRole('button', { name: 'Redeploy' }).click();
   const redeploy = page.getByRole('dialog', { name: 'Redeploy production' });

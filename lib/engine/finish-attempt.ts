@@ -7,7 +7,9 @@ import { notifyEvents } from '../events';
 import { notifyAfterCommit } from '../notifier';
 import type { RetryPolicy } from '../pipelines/definition';
 import { pipelineVersion, type PipelineVersionInfo } from '../pipelines/version-cache';
+import { UNFINISHED_ITEM_SQL } from '../runs/state';
 import { WORK_CHANNEL } from './channels';
+import { NOT_DEPLOYED_MESSAGE } from './settle-run';
 import { resolveInputsWith } from './inputs';
 import { rowsOf } from './sql-rows';
 
@@ -51,6 +53,8 @@ export interface FinishOutcome {
   retryAt: Date | null;
   /** Attempts the finish queued (dependents that became ready), in all of its batch. */
   queued: number;
+  /** The finish ended the attempt's run (it finished the run's last unfinished items): no settle needed. */
+  runEnded: boolean;
 }
 
 /** One attempt to finish, as the worker (or the reaper) hands it over. */
@@ -74,13 +78,17 @@ export interface FinishRequest {
  *   finished step's outputs and the params, else left pending for the claim);
  *   on failure the pending steps below are skipped;
  * - the group's running count, the deployment's status and the events.
- * Runs are not written: once this has committed, the caller asks settleRuns
- * (lib/engine/settle-run.ts) whether they ended.
+ * A run is written only when this statement finishes its last unfinished
+ * items: it ends here, as settleRuns would end it (most runs of one step end
+ * so, saving the settle's commit). Otherwise — steps still to run, or one
+ * finishing concurrently, which this statement cannot see — the caller asks
+ * settleRuns (lib/engine/settle-run.ts) once this has committed.
  * Only the worker holding an attempt may finish it, or the reaper when its
  * lease expired: a worker that lost its lease cannot overwrite the reaper's
  * verdict. Finishing twice is harmless (the second finds nothing to do).
  * Rows are locked in one order (attempts, then work items by id, then
- * concurrency groups by key), so concurrent finishes never deadlock on them.
+ * concurrency groups by key, and a run that ends here last), so concurrent
+ * finishes never deadlock on them.
  * Outcomes come back in the order of `requests`.
  */
 export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise<FinishOutcome[]> {
@@ -333,6 +341,42 @@ export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise
       from fb where d.attempt_id = fb.id
       returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
     ),
+    -- Items this statement moved to a final status.
+    finalized as (
+      select o.id, o.run_id, o.result as status from outcome o where o.result in ('succeeded', 'failed', 'cancelled')
+      union all
+      select s.id, s.run_id, 'skipped' from skipped s
+    ),
+    -- Runs with nothing unfinished once this statement's items count as finished; their
+    -- final status by settleRuns's rule (cancelled, else failed, else succeeded).
+    run_over as (
+      select r.id, r.status as previous,
+        case
+          when exists (select 1 from finalized f where f.run_id = r.id and f.status = 'cancelled')
+            or exists (select 1 from work_items w where w.run_id = r.id and w.status = 'cancelled') then 'cancelled'
+          when exists (select 1 from finalized f where f.run_id = r.id and f.status in ('failed', 'skipped'))
+            or exists (select 1 from work_items w where w.run_id = r.id and w.status in ('failed', 'skipped')) then 'failed'
+          else 'succeeded'
+        end as status
+      from runs r
+      where r.id in (select run_id from finalized) and r.status in ('queued', 'running')
+        and not exists (select 1 from created c where c.run_id = r.id)
+        and not exists (
+          select 1 from work_items w
+          where w.run_id = r.id and w.status in (${UNFINISHED_ITEM_SQL}) and w.id not in (select id from finalized))
+    ),
+    run_ended as (
+      update runs r set status = o.status, finished_at = now()
+      from run_over o where r.id = o.id and r.status in ('queued', 'running')
+      returning r.id, r.project_id, r.status, r.attempt, o.previous
+    ),
+    run_undeployed as (
+      update deployments d set status = case when e.status = 'cancelled' then 'cancelled' else 'failed' end,
+             completed_at = now(), error_message = ${NOT_DEPLOYED_MESSAGE}::text
+      from run_ended e
+      where d.run_id = e.id and d.attempt_id is null and d.status = 'pending'
+      returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status
+    ),
     new_events as (
       insert into events (type, project_id, run_id, payload)
       select 'attempt.finished', run.project_id, run.id, jsonb_build_object(
@@ -359,6 +403,15 @@ export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise
         'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', e.name, 'version', d.version,
         'status', d.status, 'previous', 'running', 'run_id', d.run_id)
       from deploy_finished d join environments e on e.id = d.environment_id
+      union all
+      select 'run.status_changed', e.project_id, e.id, jsonb_build_object(
+        'run_id', e.id, 'status', e.status, 'previous', e.previous, 'attempt', e.attempt)
+      from run_ended e
+      union all
+      select 'deployment.status_changed', d.project_id, d.run_id, jsonb_build_object(
+        'deployment_id', d.id, 'environment_id', d.environment_id, 'environment', env.name, 'version', d.version,
+        'status', d.status, 'previous', 'pending', 'run_id', d.run_id)
+      from run_undeployed d join environments env on env.id = d.environment_id
       returning 1
     )
     select
@@ -372,7 +425,8 @@ export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise
       (select count(*) from released) + (select count(*) from groups_known) as groups_touched,
       (select count(*) from deploy_rows) + (select count(*) from deploy_finished) + (select count(*) from taken_over)
         as deployments_touched,
-      (select count(*) from new_events) as events_written`,
+      (select count(*) from new_events) as events_written,
+      (select coalesce(jsonb_agg(id), '[]'::jsonb) from run_ended) as runs_ended`,
   );
   const [row] = rowsOf(raw);
   const outcomes = new Map(
@@ -382,6 +436,7 @@ export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise
     ]),
   );
   if (outcomes.size > 0) notifyEvents(db);
+  const runsEnded = new Set(parseJson(row.runs_ended) as string[]);
   const queued = Number(row.queued);
   // Other workers: ours claims after its finish anyway (and ignores its own notifications).
   if (queued > 0) notifyAfterCommit(db, WORK_CHANNEL, requests[0].options.workerId ?? '');
@@ -392,6 +447,7 @@ export async function finishAttempts(db: Db, requests: FinishRequest[]): Promise
       result: outcome?.result ?? null,
       retryAt: outcome?.retry_at ? new Date(outcome.retry_at) : null,
       queued,
+      runEnded: runsEnded.has(context.runId),
     };
   });
 }

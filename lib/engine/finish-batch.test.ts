@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runs } from '@/db/schema';
+import { events, runs } from '@/db/schema';
 import { triggerRun } from '../runs/trigger-run';
 import { engineFixture, type EngineFixture } from '../testing/engine-fixture';
 import { claimAttempts } from './claim';
@@ -71,17 +71,37 @@ describe('finishing several attempts in one statement', () => {
 
   it('skips what is below a failure once, even when a need of it succeeded in the same statement', async () => {
     const { run, request } = await startDiamond();
-    await finishAttempts(f.db, [
+    const outcomes = await finishAttempts(f.db, [
       request('a', { status: 'succeeded', outputs: { image: 'app:8' } }),
       request('b', { status: 'failed', error: { message: 'boom', exit_code: 1, classification: 'exit_code' } }),
     ]);
     expect(await f.item(run.id, 'c')).toMatchObject({ status: 'skipped', attemptCount: 0 });
     expect(await f.item(run.id, 'd')).toMatchObject({ status: 'skipped', attemptCount: 0 });
-    // Nothing is left to do: the run ends failed once asked.
-    expect(await settleRuns(f.db, [run.id])).toBe(1);
+    // Nothing was left to do: the same statement ended the run, failed, and said so once.
+    expect(outcomes.map((o) => o.runEnded)).toEqual([true, true]);
     const [ended] = await f.db.select().from(runs).where(eq(runs.id, run.id));
-    expect(ended.status).toBe('failed');
+    expect(ended).toMatchObject({ status: 'failed' });
+    expect(ended.finishedAt).not.toBeNull();
+    const changes = await f.db.select().from(events).where(and(eq(events.runId, run.id), eq(events.type, 'run.status_changed')));
+    expect(changes.map((e) => e.payload)).toContainEqual(expect.objectContaining({ status: 'failed', previous: 'running' }));
+    expect(changes.filter((e) => e.payload.status === 'failed')).toHaveLength(1);
     expect(await settleRuns(f.db, [run.id])).toBe(0);
+  });
+
+  it('ends the run in the finish of its last unfinished step, not before', async () => {
+    const { run, request } = await startDiamond();
+    // b is still running: a's failure skips c and d, and the run goes on.
+    const [first] = await finishAttempts(f.db, [
+      request('a', { status: 'failed', error: { message: 'boom', exit_code: 1, classification: 'exit_code' } }),
+    ]);
+    expect(first).toMatchObject({ finished: true, runEnded: false });
+    expect(await f.item(run.id, 'd')).toMatchObject({ status: 'skipped' });
+    expect(await settleRuns(f.db, [run.id])).toBe(0);
+    expect((await f.db.select().from(runs).where(eq(runs.id, run.id)))[0].status).toBe('running');
+    // b's finish is the last: it ends the run.
+    const [last] = await finishAttempts(f.db, [request('b', { status: 'succeeded', outputs: {} })]);
+    expect(last).toMatchObject({ finished: true, runEnded: true });
+    expect((await f.db.select().from(runs).where(eq(runs.id, run.id)))[0].status).toBe('failed');
   });
 
   it('finishes only what the caller holds: another worker’s attempt is left running', async () => {

@@ -4,6 +4,9 @@ import { notifyEvents } from '../events';
 import { UNFINISHED_ITEM_SQL } from '../runs/state';
 import { rowsOf } from './sql-rows';
 
+/** Why a deployment written ahead (a redeploy's) ends when its run ends before the deploy step ran. */
+export const NOT_DEPLOYED_MESSAGE = 'Not deployed: a step it needs did not succeed.';
+
 /**
  * Ends the runs among `runIds` that have no unfinished item left: their final
  * status follows from their items (cancelled, else failed when one failed or
@@ -11,7 +14,9 @@ import { rowsOf } from './sql-rows';
  * ends with them, and `run.status_changed` is written. Runs still in progress,
  * and runs already ended, are left as they are.
  *
- * Why after the finish, not in it: steps of one run finish concurrently, and
+ * The finish statement ends a run itself when it finishes the run's last
+ * unfinished items (finishAttempts, lib/engine/finish-attempt.ts); this is for
+ * the rest. Why after the finish, not in it: steps of one run finish concurrently, and
  * a finish that updated the run's row (a counter of unfinished items) made
  * them take turns on that row until each commit was on disk. Instead every
  * finisher asks this once its own finish has committed: of the last steps to
@@ -49,7 +54,7 @@ export async function settleRuns(db: Db, runIds: string[]): Promise<number> {
     -- a run that ended before that step ran ends its deployment too.
     undeployed as (
       update deployments d set status = case when e.status = 'cancelled' then 'cancelled' else 'failed' end,
-             completed_at = now(), error_message = 'Not deployed: a step it needs did not succeed.'
+             completed_at = now(), error_message = ${NOT_DEPLOYED_MESSAGE}::text
       from ended e
       where d.run_id = e.id and d.attempt_id is null and d.status = 'pending'
       returning d.id, d.project_id, d.run_id, d.environment_id, d.version, d.status

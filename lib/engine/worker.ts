@@ -168,7 +168,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
       finisher.finish({ context, result, options: finishOptions }),
     );
     if (outcome?.retryAt) wakeAt(outcome.retryAt);
-    if (outcome?.finished) settleSoon(context.runId);
+    if (outcome?.finished && !outcome.runEnded) settleSoon(context.runId);
     // The slot was freed before this commit, and its claim may have come too
     // early to see what the finish queued (our own work notifications are ignored).
     if (outcome?.queued) void fillSlots();
@@ -292,7 +292,7 @@ export async function startWorker(database: Database, options: WorkerOptions = {
         );
         if (outcome.finished) {
           log(`attempt ${expired.id} lost (lease of ${expired.workerId} expired)`);
-          settleSoon(context.runId);
+          if (!outcome.runEnded) settleSoon(context.runId);
         }
         if (outcome.retryAt) wakeAt(outcome.retryAt);
       }
