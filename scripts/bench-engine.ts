@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dropLeftovers, serverFacts } from './bench/databases';
-import { graphileBatch, graphileChain, graphileDispatch, graphileOneByOne } from './bench/graphile-side';
+import { graphileBatch, graphileBatchInProcesses, graphileChain, graphileDispatch, graphileOneByOne } from './bench/graphile-side';
 import {
   inProcessWorker,
   repriseChain,
@@ -201,15 +201,26 @@ async function scenarioTwoWorkers() {
     ['1 worker process', () => repriseOneRun(POSTGRES, STEPS, workerProcesses(1))],
     ['2 worker processes', () => repriseOneRun(POSTGRES, STEPS, workerProcesses(2))],
   );
+  // The control: whether a plain queue gets faster with a second process on this machine at all
+  // (with 2 cores, spawning `true` can keep both busy already with one).
+  const [gOne, gTwo] = await alternate(
+    `3. ${STEPS} jobs, graphile-worker processes`,
+    ['1 graphile process', () => graphileBatchInProcesses(ADMIN_URL, STEPS, 1)],
+    ['2 graphile processes', () => graphileBatchInProcesses(ADMIN_URL, STEPS, 2)],
+  );
   emit(
     `## 3. Two workers vs one (Reprise, PostgreSQL, one run of ${STEPS} steps)\n\n` +
       `Each worker is a process of its own (concurrency 8 each), as \`npm run worker\` runs; ` +
-      `this process only triggers and watches.\n\n` +
+      `this process only triggers and watches. The control: graphile-worker, ${STEPS} jobs added at once, ` +
+      `run by one or two processes of its own (concurrency 8 each).\n\n` +
       table(throughputHeader, [
-        throughputRow('1 worker process', one, 'steps/s'),
-        throughputRow('2 worker processes', two, 'steps/s'),
+        throughputRow('Reprise, 1 worker process', one, 'steps/s'),
+        throughputRow('Reprise, 2 worker processes', two, 'steps/s'),
+        throughputRow('graphile-worker, 1 process', gOne, 'jobs/s'),
+        throughputRow('graphile-worker, 2 processes', gTwo, 'jobs/s'),
       ]) +
-      `\n\n**2 workers / 1 worker: ${ratio(rate(two), rate(one))}** (goal > 1.0×)`,
+      `\n\n**2 workers / 1 worker: ${ratio(rate(two), rate(one))}** (goal > 1.0×); ` +
+      `graphile-worker, 2 processes / 1: ${ratio(rate(gTwo), rate(gOne))}`,
   );
   goal('2 workers faster than 1', rate(two) / rate(one), (v) => v > 1);
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 import { createPostgresDatabase } from './databases';
-import { ENQUEUE_CALLERS, type LatencyResult, type ThroughputResult } from './reprise-side';
+import { ENQUEUE_CALLERS, spawnBenchProcess, type LatencyResult, type ThroughputResult } from './reprise-side';
 import { fanOut, percentile, pollUntil, progress, sleep } from './stats';
 
 /**
@@ -128,6 +128,37 @@ export async function graphileOneByOne(adminUrl: string, jobs: number): Promise<
     const seconds = (performance.now() - started) / 1000;
     return { seconds, enqueueSeconds, perSecond: jobs / seconds, ...(await check(utils, tally, jobs)) };
   });
+}
+
+/**
+ * `jobs` jobs added at once, run by `processes` graphile-worker pools, each a
+ * process of its own (scripts/bench/graphile-process.ts, concurrency 8): the
+ * control for Reprise's "2 workers vs 1". Completed jobs are deleted and a
+ * failed one stays (maxAttempts 1), so all done is an empty queue.
+ */
+export async function graphileBatchInProcesses(adminUrl: string, jobs: number, processes: number): Promise<ThroughputResult> {
+  const scratch = await createPostgresDatabase(adminUrl, 'bench_engine_graphile');
+  const pgPool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  pgPool.on('error', () => {});
+  pgPool.on('connect', (client) => client.on('error', () => {}));
+  let utils: WorkerUtils | null = null;
+  let pools: { stop(): Promise<void> }[] = [];
+  try {
+    utils = await makeWorkerUtils({ pgPool, logger: silent });
+    await utils.migrate();
+    pools = await Promise.all(Array.from({ length: processes }, () => spawnBenchProcess('graphile-process.ts', scratch.url)));
+    const started = performance.now();
+    await utils.addJobs(Array.from({ length: jobs }, (_, i) => ({ identifier: 'step', payload: { i }, maxAttempts: 1 })));
+    const enqueueSeconds = (performance.now() - started) / 1000;
+    await pollUntil('graphile jobs to complete', async () => (await jobsLeft(utils!)) === 0, timeoutMs(jobs), 20);
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, enqueueSeconds, perSecond: jobs / seconds, ok: true, check: `${jobs} jobs added, the queue empty (none failed)` };
+  } finally {
+    await Promise.all(pools.map((p) => p.stop().catch(() => {})));
+    if (utils) await Promise.resolve(utils.release()).catch(() => {});
+    await pgPool.end().catch(() => {});
+    await scratch.drop();
+  }
 }
 
 /** A chain: each job adds the next when its `true` has finished; the gap is that finish → the next task's start. */

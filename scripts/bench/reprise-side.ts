@@ -94,7 +94,7 @@ export const workerProcesses =
   (count: number): WorkerHost =>
   async (fixture) => {
     if (!fixture.url) throw new Error('worker processes need PostgreSQL');
-    const children = await Promise.all(Array.from({ length: count }, () => spawnWorkerProcess(fixture.url!)));
+    const children = await Promise.all(Array.from({ length: count }, () => spawnBenchProcess('worker-process.ts', fixture.url!)));
     return {
       async stop() {
         await Promise.all(children.map((c) => c.stop()));
@@ -102,21 +102,22 @@ export const workerProcesses =
     };
   };
 
-async function spawnWorkerProcess(databaseUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'worker-process.ts')], {
+/** A process running `script` (of scripts/bench) on `databaseUrl`: ready once it says so, stopped by closing its stdin. */
+export async function spawnBenchProcess(script: string, databaseUrl: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, script)], {
     env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker process did not start within 60 s')), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), 60_000);
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);
         resolve();
       }
     });
-    child.once('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
   });
   return {
     async stop() {

@@ -277,7 +277,11 @@ async function loadWith(
   const runsPerSecond = options.eventsPerSecond / eventsPerRun;
   const everyMs = 1000 / runsPerSecond;
   const triggers = { sent: 0, failed: 0, target: Math.round(runsPerSecond * options.loadSeconds) };
-  const api = { samples: [] as number[], failed: 0 };
+  const api = { samples: [] as number[], failed: 0, reasons: new Map<string, number>() };
+  const apiFailed = (reason: string) => {
+    api.failed++;
+    api.reasons.set(reason, (api.reasons.get(reason) ?? 0) + 1);
+  };
   const inFlight = new Set<Promise<unknown>>();
   let triggersInFlight = 0;
   counting.on = true;
@@ -303,8 +307,8 @@ async function loadWith(
       nextProbe += 200;
       const t = performance.now();
       const p = request(base, token, 'GET', '/api/v1/runs?limit=50', undefined, 30_000)
-        .then((r) => (r.status === 200 ? api.samples.push(performance.now() - t) : api.failed++))
-        .catch(() => api.failed++);
+        .then((r) => (r.status === 200 ? api.samples.push(performance.now() - t) : apiFailed(`HTTP ${r.status} ${r.text.slice(0, 80)}`)))
+        .catch((e: Error) => apiFailed(e.message));
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
@@ -345,7 +349,9 @@ async function loadWith(
     },
     triggers,
     ok: connected === clients && triggers.failed === 0 && api.failed === 0 && delivered[0] === expected,
-    check: `${connected}/${clients} connected; ${triggers.sent - triggers.failed}/${triggers.sent} triggers accepted; every client got ${delivered[0] === expected ? 'all' : `${delivered[0]}–${expected}`} of ${expected} events; ${api.failed} API failures`,
+    check: `${connected}/${clients} connected; ${triggers.sent - triggers.failed}/${triggers.sent} triggers accepted; every client got ${delivered[0] === expected ? 'all' : `${delivered[0]}–${expected}`} of ${expected} events; ${api.failed} API failures${
+      api.failed ? ` (${[...api.reasons].map(([reason, n]) => `${n}× ${reason}`).join('; ')})` : ''
+    }`,
   };
   progress(`SSE ${clients}: ${result.check}`);
   return result;
