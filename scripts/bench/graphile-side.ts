@@ -1,25 +1,8 @@
-import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import { Logger, makeWorkerUtils, run, type Runner, type Task, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
-import pg from 'pg';
+import { makeWorkerUtils, type Runner, type Task, type WorkerUtils } from 'graphile-worker';
 import { createPostgresDatabase } from './databases';
+import { benchPool, silent, spawnTrue, startGraphile } from './graphile-pool';
 import { ENQUEUE_CALLERS, spawnBenchProcess, type LatencyResult, type ThroughputResult } from './reprise-side';
 import { fanOut, percentile, pollUntil, progress, sleep } from './stats';
-
-/**
- * graphile-worker doing the work a Reprise step does: spawn `true` with piped
- * stdio and wait for it to close. Same machine, same PostgreSQL, concurrency 8,
- * its default settings otherwise.
- */
-export function spawnTrue(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('true', [], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.resume();
-    child.stderr.resume();
-    child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`true exited with ${code}`))));
-  });
-}
 
 interface Tally {
   done: number;
@@ -28,8 +11,6 @@ interface Tally {
   finishes: Map<number, number>;
   dispatch: number[];
 }
-
-const silent = new Logger(() => () => {});
 
 /** A fresh database with a running graphile-worker pool whose tasks record what they did. */
 async function withGraphile<T>(adminUrl: string, measure: (utils: WorkerUtils, tally: Tally) => Promise<T>): Promise<T> {
@@ -61,20 +42,11 @@ async function withGraphile<T>(adminUrl: string, measure: (utils: WorkerUtils, t
   };
   let runner: Runner | null = null;
   let utils: WorkerUtils | null = null;
-  // Our own pool, ended before the database is dropped: a pool graphile made
-  // itself could still hold a connection then, and the drop's termination of
-  // it arrived as an unhandled 'error' that ended the whole sitting.
-  const pgPool = new pg.Pool({ connectionString: scratch.url, max: 10 }); // graphile-worker's default maxPoolSize
-  pgPool.on('error', () => {});
-  pgPool.on('connect', (client) => client.on('error', () => {}));
+  const pgPool = benchPool(scratch.url);
   try {
     utils = await makeWorkerUtils({ pgPool, logger: silent });
     await utils.migrate();
-    // Jobs added before the pool listens would wait for its 2 s poll: start measuring once it listens, as Reprise's worker does.
-    const events = new EventEmitter() as WorkerEvents;
-    const listening = new Promise((resolve) => events.once('pool:listen:success', resolve));
-    runner = await run({ pgPool, concurrency: 8, noHandleSignals: true, logger: silent, taskList, events });
-    await Promise.race([listening, sleep(10_000)]);
+    runner = await startGraphile(pgPool, taskList);
     return await measure(utils, tally);
   } finally {
     await runner?.stop().catch((e: Error) => progress(`  graphile stop failed: ${e.message}`));
@@ -138,9 +110,7 @@ export async function graphileOneByOne(adminUrl: string, jobs: number): Promise<
  */
 export async function graphileBatchInProcesses(adminUrl: string, jobs: number, processes: number): Promise<ThroughputResult> {
   const scratch = await createPostgresDatabase(adminUrl, 'bench_engine_graphile');
-  const pgPool = new pg.Pool({ connectionString: scratch.url, max: 2 });
-  pgPool.on('error', () => {});
-  pgPool.on('connect', (client) => client.on('error', () => {}));
+  const pgPool = benchPool(scratch.url, 2);
   let utils: WorkerUtils | null = null;
   let pools: { stop(): Promise<void> }[] = [];
   try {
