@@ -17,7 +17,7 @@ steps:
     run: ${countingStep('build')}
   - key: test
     needs: [build]
-    run: ${countingStep('test')}
+    run: ${countingStep('test', 'while [ -e __SCRATCH__/test.hold ]; do sleep 0.05; done;')}
   - key: deploy
     needs: [test]
     inputs:
@@ -83,7 +83,11 @@ describe('retry', () => {
     const run = await triggerRun(f.db, f.actor, { pipelineId: await f.pipelineId('chain') });
     await f.waitForRun(run.id);
     fs.rmSync(path.join(f.scratch, 'test.fail'));
+    // The winner's step waits until every retry has answered: a run that finished in between would
+    // (rightly) answer 'nothing to retry' instead of 'already retried'.
+    fs.writeFileSync(path.join(f.scratch, 'test.hold'), '');
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => retryRun(f.db, f.actor, run.id)));
+    fs.rmSync(path.join(f.scratch, 'test.hold'));
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
