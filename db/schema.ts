@@ -107,9 +107,10 @@ export const pipelines = pgTable(
     title: text('title').notNull(),
     currentVersionId: uuid('current_version_id'),
     sourceFile: text('source_file'),
-    // Run numbers are per pipeline and never reused: taken from this counter
-    // under the pipeline's row lock.
-    lastRunNumber: integer('last_run_number').notNull().default(0),
+    // Run numbers are per pipeline and never reused: each pipeline has a
+    // sequence of its own, made with its row (migration 0016;
+    // lib/runs/run-number.ts). A counter here was held under the row's lock
+    // until commit: concurrent triggers of one pipeline took turns on disk flushes.
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('pipelines_project_name_idx').on(t.projectId, t.name)],

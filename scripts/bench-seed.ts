@@ -134,7 +134,10 @@ export async function seedHistory(db: Db, total: number, log: (line: string) => 
     await db.transaction((tx) => seedBatch(tx as unknown as Db, { lo, hi, total, t0, spacing, ...setup }));
     log(`runs ${lo + 1}–${hi + 1} of ${total} in ${((Date.now() - batchStarted) / 1000).toFixed(1)} s`);
   }
-  await db.execute(sql`update pipelines p set last_run_number = coalesce((select max(number) from runs r where r.pipeline_id = p.id), 0)`);
+  // Each pipeline's next run number follows its seeded runs (lib/runs/run-number.ts).
+  await db.execute(sql`
+    select setval(reprise_run_number_sequence(p.id)::regclass, greatest(n.last, 1), n.last > 0)
+    from pipelines p, lateral (select coalesce(max(r.number), 0) as last from runs r where r.pipeline_id = p.id) n`);
 }
 
 async function createDatabaseIfMissing(databaseUrl: string) {
@@ -155,7 +158,7 @@ async function createDatabaseIfMissing(databaseUrl: string) {
 async function clearHistory(db: Db) {
   await db.execute(sql`truncate log_chunks, deployments, attempts, work_items, runs, events, audit_entries restart identity`);
   await db.execute(sql`update environments set last_version = 0, active_deployment_id = null`);
-  await db.execute(sql`update pipelines set last_run_number = 0`);
+  await db.execute(sql`select setval(reprise_run_number_sequence(id)::regclass, 1, false) from pipelines`);
 }
 
 async function loadBenchPipelines(db: Db) {

@@ -13,6 +13,7 @@ import { pipelineVersion } from '../pipelines/version-cache';
 import { retryItem } from '../runs/item-operations';
 import { lockRun, type AttemptRow } from '../runs/load';
 import { reasonOf } from '../runs/reason';
+import { nextRunNumber } from '../runs/run-number';
 import { diffInputs } from '../runs/transitions';
 import { createRun } from '../runs/trigger-run';
 import { maskDiff, maskInputs } from '../secrets';
@@ -338,18 +339,15 @@ export async function redeployDeployment(db: Db, actor: Actor, deploymentId: str
     const plan = await planDeploymentAction(tx, actor, deploymentId, 'redeploy', { commit: options.commit });
     assertAllowed(plan);
     const { deployment, environment, run, item } = await loadDeployment(tx, deploymentId);
-    const [pipeline] = await tx
-      .update(pipelines)
-      .set({ lastRunNumber: sql`${pipelines.lastRunNumber} + 1` })
-      .where(eq(pipelines.id, run!.pipelineId))
-      .returning();
+    const [pipeline] = await tx.select().from(pipelines).where(eq(pipelines.id, run!.pipelineId));
+    const number = await nextRunNumber(tx, pipeline.id);
     const version = await pipelineVersion(tx, pipeline.currentVersionId!);
     const sameCommit = plan.commit.to === deployment.gitCommit;
     const newRun = await createRun(tx, sink, actor, {
       pipelineId: pipeline.id,
       projectId: pipeline.projectId,
       version,
-      number: pipeline.lastRunNumber,
+      number,
       params: run!.params,
       trigger: 'redeploy',
       commit: plan.commit.to,
@@ -391,16 +389,13 @@ export async function rollbackDeployment(db: Db, actor: Actor, deploymentId: str
     const version = await pipelineVersion(tx, targetRun.pipelineVersionId);
     const reused = plan.steps.reused.map((s) => s.key);
     const reuse = await reusedAttempts(tx, targetRun.id, reused, target.attempt!.createdAt);
-    const [pipeline] = await tx
-      .update(pipelines)
-      .set({ lastRunNumber: sql`${pipelines.lastRunNumber} + 1` })
-      .where(eq(pipelines.id, targetRun.pipelineId))
-      .returning();
+    const [pipeline] = await tx.select().from(pipelines).where(eq(pipelines.id, targetRun.pipelineId));
+    const number = await nextRunNumber(tx, pipeline.id);
     const newRun = await createRun(tx, sink, actor, {
       pipelineId: pipeline.id,
       projectId: pipeline.projectId,
       version,
-      number: pipeline.lastRunNumber,
+      number,
       params: targetRun.params,
       trigger: 'rollback',
       commit: target.deployment.gitCommit,

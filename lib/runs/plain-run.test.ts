@@ -1,10 +1,12 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attempts, auditEntries, concurrencyGroups, events, pipelines, runs, workItems } from '@/db/schema';
 import { transact } from '../events';
 import { pipelineVersion } from '../pipelines/version-cache';
 import { engineFixture, type EngineFixture } from '../testing/engine-fixture';
+import { rowsOf } from '../engine/sql-rows';
 import { startPlainRun } from './plain-run';
+import { nextRunNumber } from './run-number';
 import { createRun, triggerRun } from './trigger-run';
 
 // Params in inputs, a step that needs two others, inputs that wait for outputs, a concurrency group named by a param.
@@ -129,4 +131,32 @@ describe('a run that deploys nowhere starts in one statement', () => {
     await f.startWorker({ concurrency: 8 });
     for (const run of started) expect((await f.waitForRun(run.id, undefined, 60_000)).status).toBe('succeeded');
   }, 120_000);
+
+  it('numbers each pipeline on its own, however its row was written; a number taken by a failed start is never handed out again', async () => {
+    const [plain] = await f.db.select().from(pipelines).where(eq(pipelines.id, await f.pipelineId('plain')));
+    // Written directly, as a test or a script would: it gets its sequence with its row.
+    const [copy] = await f.db
+      .insert(pipelines)
+      .values({ projectId: plain.projectId, name: 'plain-copy', title: 'Copy', currentVersionId: plain.currentVersionId })
+      .returning();
+    expect((await triggerRun(f.db, f.actor, { pipelineId: copy.id })).number).toBe(1);
+    expect((await triggerRun(f.db, f.actor, { pipelineId: copy.id })).number).toBe(2);
+
+    const failed = transact(f.db, async (tx) => {
+      expect(await nextRunNumber(tx, copy.id)).toBe(3);
+      throw new Error('the start failed after taking its number');
+    });
+    await expect(failed).rejects.toThrow('the start failed');
+    expect((await triggerRun(f.db, f.actor, { pipelineId: copy.id })).number).toBe(4);
+    const before = (await triggerRun(f.db, f.actor, { pipelineId: plain.id })).number;
+    expect((await triggerRun(f.db, f.actor, { pipelineId: plain.id })).number).toBe(before + 1);
+
+    // A sequence comes and goes with its row.
+    const [gone] = await f.db.insert(pipelines).values({ projectId: plain.projectId, name: 'gone', title: 'Gone' }).returning();
+    const sequenceOf = async (id: string) =>
+      rowsOf(await f.db.execute(sql`select to_regclass(reprise_run_number_sequence(${id}::uuid))::text as seq`))[0].seq;
+    expect(await sequenceOf(gone.id)).toMatch(/^run_numbers_[0-9a-f]{32}$/);
+    await f.db.delete(pipelines).where(eq(pipelines.id, gone.id));
+    expect(await sequenceOf(gone.id)).toBeNull();
+  });
 });

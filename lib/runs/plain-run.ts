@@ -37,8 +37,9 @@ export const isPlainVersion = (version: PipelineVersionInfo) => version.definiti
  * createRun (lib/runs/trigger-run.ts) writes for such a run, in one round trip
  * and one commit instead of seven. Triggering is the hot path of a busy
  * instance (every API call of CI), so it gets the engine's treatment: a
- * prepared statement (db/client.ts executePrepared). The pipeline's row is
- * held from the number's increment to the commit.
+ * prepared statement (db/client.ts executePrepared). The number comes from
+ * the pipeline's sequence (lib/runs/run-number.ts): concurrent triggers do not
+ * wait for each other.
  */
 export async function startPlainRun(db: Db, actor: Actor, spec: PlainRun): Promise<RunRow> {
   const { definition } = spec.version;
@@ -69,8 +70,7 @@ export async function startPlainRun(db: Db, actor: Actor, spec: PlainRun): Promi
     db,
     sql`
     with num as (
-      update pipelines set last_run_number = last_run_number + 1 where id = ${spec.pipelineId}::text::uuid
-      returning last_run_number as number
+      select reprise_next_run_number(${spec.pipelineId}::text::uuid) as number
     ),
     run as (
       insert into runs (id, project_id, pipeline_id, pipeline_version_id, number, params, trigger, triggered_by,

@@ -17,6 +17,7 @@ import { dependentsByStep, pipelineVersion, type PipelineVersionInfo } from '../
 import { advanceRun } from './advance';
 import { isPlainVersion, startPlainRun } from './plain-run';
 import type { AttemptRow, ItemRow, RunRow } from './load';
+import { nextRunNumber } from './run-number';
 import { RunChanges } from './transitions';
 
 export interface TriggerRunInput {
@@ -55,16 +56,8 @@ export async function triggerRun(db: Db, actor: Actor, input: TriggerRunInput): 
   // Most runs deploy nowhere: one statement starts them (lib/runs/plain-run.ts).
   if (isPlainVersion(version)) return startPlainRun(db, actor, spec);
 
-  // The run's number is taken by a statement of its own: concurrent triggers
-  // of one pipeline hold its row for that statement only, not for the whole
-  // start of the run. Numbers are never reused; a start that fails after this
-  // (a database error) leaves a gap.
-  const [{ number }] = await db
-    .update(pipelines)
-    .set({ lastRunNumber: sql`${pipelines.lastRunNumber} + 1` })
-    .where(eq(pipelines.id, pipeline.id))
-    .returning({ number: pipelines.lastRunNumber });
-
+  // Numbers are never reused; a start that fails after this (a database error) leaves a gap.
+  const number = await nextRunNumber(db, pipeline.id);
   return transact(db, (tx, sink) => createRun(tx, sink, actor, { ...spec, number }));
 }
 
