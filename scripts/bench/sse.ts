@@ -217,8 +217,9 @@ export async function runSse(options: SseOptions): Promise<SseResult[]> {
     progress(`SSE: starting the app's server (PostgreSQL; worker: ${options.worker})`);
     server = await startServer(options, scratch.url, pipelinesDir, token);
     const { base } = server;
-    const pipelinesAnswer = JSON.parse((await request(base, token, 'GET', '/api/v1/pipelines')).text) as { items: { id: string }[] };
-    const pipelineId = pipelinesAnswer.items[0].id;
+    const listed = await request(base, token, 'GET', '/api/v1/pipelines');
+    const pipelineId = (JSON.parse(listed.text) as { items?: { id: string }[] }).items?.[0]?.id;
+    if (!pipelineId) throw new Error(`the app's server lists no pipeline (the server's log says why): ${listed.text.slice(0, 200)}`);
     const eventsPerRun = await measureEventsPerRun(base, token, pipelineId);
     progress(`SSE: one run of the pipeline makes ${eventsPerRun} events`);
     const results: SseResult[] = [];
