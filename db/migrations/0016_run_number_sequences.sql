@@ -11,11 +11,11 @@ CREATE FUNCTION reprise_next_run_number(pipeline uuid) RETURNS integer AS $$
 $$ LANGUAGE sql VOLATILE;
 --> statement-breakpoint
 -- However a pipeline is written (the loader, a test, a seeding script), its sequence
--- is made and dropped with its row.
+-- is made and dropped with its row (IF NOT EXISTS: a restore may bring the sequence before the row).
 CREATE FUNCTION reprise_pipeline_run_numbers() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    EXECUTE format('CREATE SEQUENCE %I AS integer', reprise_run_number_sequence(NEW.id));
+    EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I AS integer', reprise_run_number_sequence(NEW.id));
     RETURN NEW;
   END IF;
   EXECUTE format('DROP SEQUENCE IF EXISTS %I', reprise_run_number_sequence(OLD.id));
