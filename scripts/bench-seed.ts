@@ -2,7 +2,7 @@
  * Seeds a realistic run history, so anyone can reproduce the history
  * benchmarks (scripts/bench-history.ts) at scale:
  *
- *   npm run bench:seed -- --runs 100000 [--database-url URL] [--force]
+ *   npm run bench:seed -- --runs 100000 [--database-url URL] [--force: drop the database first]
  *
  * Five pipelines of ten steps in two projects (one deploys to staging and
  * production) are loaded from YAML through the project's own loader; then, in
@@ -102,15 +102,12 @@ export interface SeedOptions {
 
 export async function benchSeed({ runs: total, databaseUrl = DEFAULT_BENCH_URL, force = false, log = console.log }: SeedOptions) {
   const started = Date.now();
-  await createDatabaseIfMissing(databaseUrl);
+  await prepareDatabase(databaseUrl, force);
   const database = await openDatabase({ databaseUrl });
   try {
     const db = database.db;
     const [{ count }] = await db.select({ count: sql<number>`count(*)::int` }).from(runs);
-    if (count > 0 && !force) {
-      throw new Error(`${databaseUrl} already holds ${count} runs; pass --force to replace its history.`);
-    }
-    if (count > 0) await clearHistory(db);
+    if (count > 0) throw new Error(`${databaseUrl} already holds ${count} runs; pass --force to replace the database.`);
     await seedHistory(db, total, log);
     log('analyze…');
     await db.execute(sql`analyze`);
@@ -140,25 +137,25 @@ export async function seedHistory(db: Db, total: number, log: (line: string) => 
     from pipelines p, lateral (select coalesce(max(r.number), 0) as last from runs r where r.pipeline_id = p.id) n`);
 }
 
-async function createDatabaseIfMissing(databaseUrl: string) {
+/**
+ * Makes the bench database when it is missing; with `replace`, drops it first. The bench database is a
+ * scratch database of its own: replacing it whole is simpler than emptying it, and audit entries cannot
+ * be deleted anyway (migration 0008 guards them).
+ */
+async function prepareDatabase(databaseUrl: string, replace: boolean) {
   const { default: postgres } = await import('postgres');
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
+  const quoted = `"${name.replaceAll('"', '""')}"`;
   url.pathname = '/postgres';
   const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
   try {
+    if (replace) await admin.unsafe(`drop database if exists ${quoted} with (force)`);
     const found = await admin`select 1 from pg_database where datname = ${name}`;
-    if (!found.length) await admin.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+    if (!found.length) await admin.unsafe(`create database ${quoted}`);
   } finally {
     await admin.end();
   }
-}
-
-/** --force: the history goes, the pipelines and users stay. */
-async function clearHistory(db: Db) {
-  await db.execute(sql`truncate log_chunks, deployments, attempts, work_items, runs, events, audit_entries restart identity`);
-  await db.execute(sql`update environments set last_version = 0, active_deployment_id = null`);
-  await db.execute(sql`select setval(reprise_run_number_sequence(id)::regclass, 1, false) from pipelines`);
 }
 
 async function loadBenchPipelines(db: Db) {
