@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { dropLeftovers, serverFacts } from './bench/databases';
+import { buildIsCurrent } from './build-stamp.mjs';
 import { graphileBatch, graphileBatchInProcesses, graphileChain, graphileDispatch, graphileOneByOne } from './bench/graphile-side';
 import {
   inProcessWorker,
@@ -363,29 +364,6 @@ async function sectionHistory() {
   }
 }
 
-/**
- * A source file changed since the last `npm run build`, if any: the app's server would run code (and
- * migrations) of two different commits, and fail in ways that say nothing of the cause.
- */
-function newerThanBuild(): string | null {
-  const built = fs.statSync('.next/BUILD_ID').mtimeMs;
-  const visit = (dir: string): string | null => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        const found = visit(file);
-        if (found) return found;
-      } else if (!entry.name.endsWith('.test.ts') && fs.statSync(file).mtimeMs > built) return file;
-    }
-    return null;
-  };
-  for (const dir of ['app', 'components', 'db', 'lib']) {
-    const found = fs.existsSync(dir) ? visit(dir) : null;
-    if (found) return found;
-  }
-  return null;
-}
-
 async function sectionSse() {
   if (!args.sse) {
     emit('## Live events (SSE) under load\n\nSkipped: run `npm run build` and pass `--sse`.');
@@ -395,10 +373,10 @@ async function sectionSse() {
     emit('## Live events (SSE) under load\n\nSkipped: no build in .next (run `npm run build` first).');
     return;
   }
-  const newer = newerThanBuild();
-  if (newer) {
-    checks.push({ what: 'SSE', ok: false, detail: `the build in .next is older than ${newer}` });
-    emit(`## Live events (SSE) under load\n\nSkipped: the build in .next is older than \`${newer}\` (run \`npm run build\` first).`);
+  // A build of other sources would run the new migrations with the old code, and fail in ways that say nothing of the cause.
+  if (!buildIsCurrent()) {
+    checks.push({ what: 'SSE', ok: false, detail: 'the build in .next is not of the current sources' });
+    emit('## Live events (SSE) under load\n\nSkipped: the build in .next is not of the current sources (run `npm run build` first).');
     return;
   }
   let rs: SseResult[];
