@@ -24,21 +24,24 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** Folder of the embedded database; `null` keeps it in memory (tests). */
   dataDir?: string | null;
+  /** The migrations applied on opening: db/migrations, or an older release's (upgrade tests). */
+  migrationsFolder?: string;
 }
 
-const migrationsFolder = () => path.join(process.cwd(), 'db', 'migrations');
+const MIGRATIONS_FOLDER = () => path.join(process.cwd(), 'db', 'migrations');
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const migrations = options.migrationsFolder ?? MIGRATIONS_FOLDER();
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl)
-    : openPglite(options.dataDir === undefined ? defaultDataDir() : options.dataDir);
+    ? openPostgres(options.databaseUrl, migrations)
+    : openPglite(options.dataDir === undefined ? defaultDataDir() : options.dataDir, migrations);
 }
 
 export function defaultDataDir() {
   return path.resolve(/*turbopackIgnore: true*/ process.env.REPRISE_DATA_DIR || '.data');
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, migrationsFolder: string): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
@@ -48,7 +51,7 @@ async function openPostgres(url: string): Promise<Database> {
   const migrator = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await migrator`select pg_advisory_lock(727274)`;
-    await migrate(drizzle(migrator), { migrationsFolder: migrationsFolder() });
+    await migrate(drizzle(migrator), { migrationsFolder });
     await migrator`select pg_advisory_unlock(727274)`;
   } finally {
     await migrator.end();
@@ -132,7 +135,7 @@ function sqlLiteral(value: unknown): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-async function openPglite(dataDir: string | null): Promise<Database> {
+async function openPglite(dataDir: string | null, migrationsFolder: string): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
@@ -145,7 +148,7 @@ async function openPglite(dataDir: string | null): Promise<Database> {
       startParams: [...PGlite.defaultStartParams, ...PGLITE_EXTRA_START_PARAMS],
     });
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder: migrationsFolder() });
+    await migrate(db, { migrationsFolder });
     pglitePrepared.set(db, new Map());
     return {
       db: db as unknown as Db,

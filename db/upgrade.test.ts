@@ -1,13 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, type OpenOptions } from '@/db/client';
+import { rowsOf } from '@/lib/engine/sql-rows';
+import { createScratchPostgresDatabase } from '@/lib/testing/test-db';
 
 /**
- * Upgrades of a database that already holds data: the migrations of a release
- * applied over those of an older one, on PGlite or on the PostgreSQL server
- * named by DATABASE_URL, as `openDatabase` runs them (drizzle's migrator).
+ * Upgrades of a database that already holds data: a database an older release
+ * opened (its migrations only) and wrote to, opened again by this one, on a
+ * PGlite folder or on the PostgreSQL server named by DATABASE_URL.
  */
 const MIGRATIONS = path.join(import.meta.dirname, 'migrations');
 const scratch: string[] = [];
@@ -23,78 +26,70 @@ function migrationsUpTo(tag: string) {
   fs.mkdirSync(path.join(dir, 'meta'));
   journal.entries = journal.entries.slice(0, last + 1);
   fs.writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify(journal));
-  for (const e of journal.entries) fs.copyFileSync(path.join(MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+  for (const e of journal.entries)
+    fs.copyFileSync(path.join(MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
   return dir;
 }
 
-interface Scratch {
-  migrate(folder: string): Promise<void>;
-  query(text: string): Promise<Record<string, unknown>[]>;
-  close(): Promise<void>;
-}
-
-async function scratchDatabase(): Promise<Scratch> {
+/**
+ * Where a database that outlives one opening lives: a folder for PGlite, or a new database on the
+ * PostgreSQL server named by DATABASE_URL.
+ */
+async function lastingDatabase(): Promise<{ options: OpenOptions; remove(): Promise<void> }> {
   const url = process.env.DATABASE_URL;
-  if (!url) {
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { drizzle } = await import('drizzle-orm/pglite');
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    const client = await PGlite.create();
-    const db = drizzle(client);
-    return {
-      migrate: (folder) => migrate(db, { migrationsFolder: folder }),
-      query: async (text) => (await client.query<Record<string, unknown>>(text)).rows,
-      close: () => client.close(),
-    };
+  if (url) {
+    const scratch = await createScratchPostgresDatabase(url);
+    return { options: { databaseUrl: scratch.url }, remove: () => scratch.drop() };
   }
-  const { default: postgres } = await import('postgres');
-  const { drizzle } = await import('drizzle-orm/postgres-js');
-  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
-  const name = `reprise_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const client = postgres(target.toString(), { max: 1, onnotice: () => {} });
-  return {
-    migrate: (folder) => migrate(drizzle(client), { migrationsFolder: folder }),
-    query: async (text) => [...(await client.unsafe(text))] as Record<string, unknown>[],
-    async close() {
-      await client.end();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reprise-upgrade-'));
+  return { options: { dataDir }, remove: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 describe('upgrading a database that holds data', () => {
   it('0016: each pipeline goes on numbering its runs from its last number; a new pipeline starts at 1', async () => {
-    const db = await scratchDatabase();
+    const where = await lastingDatabase();
     try {
-      await db.migrate(migrationsUpTo('0015_deployment_live_active'));
-      await db.query(`insert into projects (key, title) values ('shop', 'Shop')`);
-      await db.query(`insert into pipelines (project_id, name, title, last_run_number)
-                      select id, 'deploy', 'Deploy', 41 from projects`);
-      await db.query(`insert into pipelines (project_id, name, title) select id, 'never-run', 'Never run' from projects`);
+      // An older release opens it, and writes pipelines.
+      const older = await openDatabase({
+        ...where.options,
+        migrationsFolder: migrationsUpTo('0015_deployment_live_active'),
+      });
+      await older.db.execute(sql`insert into projects (key, title) values ('shop', 'Shop')`);
+      await older.db.execute(sql`insert into pipelines (project_id, name, title, last_run_number)
+                                 select id, 'deploy', 'Deploy', 41 from projects`);
+      await older.db.execute(
+        sql`insert into pipelines (project_id, name, title) select id, 'never-run', 'Never run' from projects`,
+      );
+      await older.close();
 
-      await db.migrate(MIGRATIONS);
-      await db.query(`insert into pipelines (project_id, name, title) select id, 'new', 'New' from projects`);
-      const next = async () =>
-        (await db.query(`select name, reprise_next_run_number(id) as n from pipelines order by name`)).map((r) => [r.name, Number(r.n)]);
-      expect(await next()).toEqual([
-        ['deploy', 42],
-        ['never-run', 1],
-        ['new', 1],
-      ]);
-      expect(await next()).toEqual([
-        ['deploy', 43],
-        ['never-run', 2],
-        ['new', 2],
-      ]);
-      const columns = await db.query(`select column_name from information_schema.columns where table_name = 'pipelines'`);
-      expect(columns.map((c) => c.column_name)).not.toContain('last_run_number');
+      // This release opens it: its migrations run then.
+      const current = await openDatabase(where.options);
+      const db = current.db;
+      try {
+        await db.execute(sql`insert into pipelines (project_id, name, title) select id, 'new', 'New' from projects`);
+        const next = async () =>
+          rowsOf(await db.execute(sql`select name, reprise_next_run_number(id) as n from pipelines order by name`)).map(
+            (r) => [r.name, Number(r.n)],
+          );
+        expect(await next()).toEqual([
+          ['deploy', 42],
+          ['never-run', 1],
+          ['new', 1],
+        ]);
+        expect(await next()).toEqual([
+          ['deploy', 43],
+          ['never-run', 2],
+          ['new', 2],
+        ]);
+        const columns = rowsOf(
+          await db.execute(sql`select column_name from information_schema.columns where table_name = 'pipelines'`),
+        );
+        expect(columns.map((c) => c.column_name)).not.toContain('last_run_number');
+      } finally {
+        await current.close();
+      }
     } finally {
-      await db.close();
+      await where.remove();
     }
   });
 });

@@ -19,19 +19,30 @@ export async function createTestDatabase(): Promise<Database & { drop(): Promise
     const database = await openDatabase({ dataDir: null });
     return { ...database, drop: () => database.close() };
   }
-  const { default: postgres } = await import('postgres');
-  const name = `reprise_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const testUrl = new URL(url);
-  testUrl.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: testUrl.toString() });
+  const scratch = await createScratchPostgresDatabase(url);
+  const database = await openDatabase({ databaseUrl: scratch.url });
   return {
     ...database,
     async drop() {
       await database.close();
-      const again = postgres(url, { max: 1, onnotice: () => {} });
+      await scratch.drop();
+    },
+  };
+}
+
+/** A new, empty database on the PostgreSQL server of `serverUrl`, and how to drop it. */
+export async function createScratchPostgresDatabase(serverUrl: string) {
+  const { default: postgres } = await import('postgres');
+  const name = `reprise_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const again = postgres(serverUrl, { max: 1, onnotice: () => {} });
       await again.unsafe(`drop database if exists ${name} with (force)`);
       await again.end();
     },
